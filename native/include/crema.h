@@ -1,0 +1,200 @@
+/*
+ * crema.h — the whole C ABI of the Crema native library (libcrema.so / crema.dll).
+ *
+ * Conventions (see docs in README.md, "Native ABI"):
+ *  - Every fallible function returns an int32_t status: CREMA_STATUS_OK (0) or one of CREMA_STATUS_*.
+ *    On failure a thread-local message ("cudaErrorX: text (file:line: expr)") is kept and can be copied out with
+ *    crema_get_last_error. No C++ exception, abort or exit ever leaves the library.
+ *  - Outputs are trailing pointer parameters. Only fixed-width types cross the boundary (no bool, no C enums).
+ *  - Handles are opaque and come in create/destroy pairs. Destroy functions accept NULL and always return OK;
+ *    they set the owning device themselves, so they are safe to call from a finalizer thread.
+ *  - "async" functions are queued on a stream and return at once; "blocking" functions return when done.
+ *  - Ops on a context run on the context's stream (asynchronous); their device pointers must belong to the
+ *    context's device. Element counts are int64_t; gemm/gemv dimensions must fit cuBLAS's int32.
+ *  - Matrices are row-major (C order), as in Caffe's caffe_gpu_gemm.
+ */
+#ifndef CREMA_H
+#define CREMA_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(CREMA_BUILDING_LIBRARY)
+#define CREMA_API __declspec(dllexport)
+#else
+#define CREMA_API __declspec(dllimport)
+#endif
+#else
+#define CREMA_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version (also returned by crema_get_version). */
+#define CREMA_VERSION_MAJOR 0
+#define CREMA_VERSION_MINOR 1
+#define CREMA_VERSION_PATCH 0
+
+/* Status codes. */
+#define CREMA_STATUS_OK 0
+#define CREMA_STATUS_INVALID_ARGUMENT 1  /* a NULL handle, negative size, dimension past int32, ... */
+#define CREMA_STATUS_CUDA_ERROR 2        /* any other CUDA runtime error */
+#define CREMA_STATUS_CUBLAS_ERROR 3      /* a cuBLAS call failed */
+#define CREMA_STATUS_OUT_OF_MEMORY 4     /* device or pinned host allocation failed */
+#define CREMA_STATUS_NO_DEVICE 5         /* no CUDA device is visible */
+#define CREMA_STATUS_DRIVER_TOO_OLD 6    /* the installed driver is older than the runtime the library was built with */
+#define CREMA_STATUS_NOT_READY 7         /* crema_stream_query / crema_event_query: work still pending */
+#define CREMA_STATUS_INTERNAL_ERROR 8    /* an unexpected C++ exception was caught at the boundary */
+
+/* Transpose flags for gemm/gemv. */
+#define CREMA_OP_N 0
+#define CREMA_OP_T 1
+
+typedef struct crema_stream crema_stream;
+typedef struct crema_event crema_event;
+typedef struct crema_context crema_context;
+
+typedef struct crema_device_properties {
+    char name[256];
+    int64_t total_global_memory; /* bytes */
+    int64_t l2_cache_size;       /* bytes */
+    int32_t compute_capability_major;
+    int32_t compute_capability_minor;
+    int32_t multiprocessor_count;
+    int32_t max_threads_per_block;
+    int32_t warp_size;
+    int32_t memory_bus_width;    /* bits */
+    int32_t memory_clock_khz;
+    int32_t pci_bus_id;
+} crema_device_properties;
+
+/* ---- library and errors ------------------------------------------------------------------------ */
+
+/* Never fails. */
+CREMA_API int32_t crema_get_version(int32_t* major, int32_t* minor, int32_t* patch);
+/* Copies the calling thread's last error message (NUL-terminated, truncated to capacity) into buffer and stores
+ * the full length (without NUL) in *length. buffer may be NULL when capacity is 0. Never fails. */
+CREMA_API int32_t crema_get_last_error(char* buffer, int64_t capacity, int64_t* length);
+/* CUDA runtime version the library was built with, and the installed driver's version (0 when no driver). */
+CREMA_API int32_t crema_get_cuda_versions(int32_t* runtime_version, int32_t* driver_version);
+
+/* ---- devices (blocking) ------------------------------------------------------------------------ */
+
+/* *count = 0 with status NO_DEVICE or DRIVER_TOO_OLD says why no device can be used. */
+CREMA_API int32_t crema_device_get_count(int32_t* count);
+CREMA_API int32_t crema_device_get_properties(int32_t device, crema_device_properties* properties);
+CREMA_API int32_t crema_device_set(int32_t device);
+CREMA_API int32_t crema_device_get(int32_t* device);
+CREMA_API int32_t crema_device_synchronize(int32_t device);
+CREMA_API int32_t crema_device_get_memory_info(int32_t device, int64_t* free_bytes, int64_t* total_bytes);
+
+/* ---- device memory ----------------------------------------------------------------------------- */
+
+/* Blocking. bytes must be > 0. */
+CREMA_API int32_t crema_device_malloc(int32_t device, int64_t bytes, void** pointer);
+/* Blocking, NULL-safe, always OK. */
+CREMA_API int32_t crema_device_free(int32_t device, void* pointer);
+/* Blocking. */
+CREMA_API int32_t crema_memset(void* pointer, int32_t value, int64_t bytes);
+/* Async on stream (NULL = the legacy default stream). */
+CREMA_API int32_t crema_memset_async(void* pointer, int32_t value, int64_t bytes, crema_stream* stream);
+
+/* ---- copies: blocking ones return when done; async ones need pinned host memory --------------- */
+
+CREMA_API int32_t crema_memcpy_host_to_device(void* device_dst, const void* host_src, int64_t bytes);
+CREMA_API int32_t crema_memcpy_device_to_host(void* host_dst, const void* device_src, int64_t bytes);
+CREMA_API int32_t crema_memcpy_device_to_device(void* device_dst, const void* device_src, int64_t bytes);
+CREMA_API int32_t crema_memcpy_host_to_device_async(void* device_dst, const void* host_src, int64_t bytes,
+                                                    crema_stream* stream);
+CREMA_API int32_t crema_memcpy_device_to_host_async(void* host_dst, const void* device_src, int64_t bytes,
+                                                    crema_stream* stream);
+CREMA_API int32_t crema_memcpy_device_to_device_async(void* device_dst, const void* device_src, int64_t bytes,
+                                                      crema_stream* stream);
+
+/* ---- pinned (page-locked) host memory (blocking) ---------------------------------------------- */
+
+CREMA_API int32_t crema_host_malloc(int64_t bytes, void** pointer);
+/* NULL-safe, always OK. */
+CREMA_API int32_t crema_host_free(void* pointer);
+
+/* ---- streams ----------------------------------------------------------------------------------- */
+
+/* Creates a non-blocking stream on device. */
+CREMA_API int32_t crema_stream_create(int32_t device, crema_stream** stream);
+CREMA_API int32_t crema_stream_destroy(crema_stream* stream);
+/* Blocking. */
+CREMA_API int32_t crema_stream_synchronize(crema_stream* stream);
+/* OK when all work is done, NOT_READY otherwise (no error message is set for NOT_READY). */
+CREMA_API int32_t crema_stream_query(crema_stream* stream);
+/* Async: stream waits for event before running later work. */
+CREMA_API int32_t crema_stream_wait_event(crema_stream* stream, crema_event* event);
+
+/* ---- events ------------------------------------------------------------------------------------ */
+
+CREMA_API int32_t crema_event_create(int32_t device, crema_event** event);
+CREMA_API int32_t crema_event_destroy(crema_event* event);
+/* Async. */
+CREMA_API int32_t crema_event_record(crema_event* event, crema_stream* stream);
+/* Blocking. */
+CREMA_API int32_t crema_event_synchronize(crema_event* event);
+/* OK when reached, NOT_READY otherwise. */
+CREMA_API int32_t crema_event_query(crema_event* event);
+/* Milliseconds between two recorded, completed events. */
+CREMA_API int32_t crema_event_elapsed_ms(crema_event* start, crema_event* end, float* milliseconds);
+
+/* ---- context: a stream, a cuBLAS handle bound to it and a reduction workspace ----------------- */
+
+CREMA_API int32_t crema_context_create(int32_t device, crema_context** context);
+/* Waits for the context's stream, then frees workspace, cuBLAS handle and stream (reverse order). */
+CREMA_API int32_t crema_context_destroy(crema_context* context);
+/* The context's stream; owned by the context (do not destroy it). */
+CREMA_API int32_t crema_context_get_stream(crema_context* context, crema_stream** stream);
+CREMA_API int32_t crema_context_get_device(crema_context* context, int32_t* device);
+/* Blocking: waits for all work queued on the context's stream. */
+CREMA_API int32_t crema_context_synchronize(crema_context* context);
+
+/* ---- math ops: async on the context's stream --------------------------------------------------- */
+/* y[i] = alpha */
+CREMA_API int32_t crema_sset(crema_context* context, int64_t n, float alpha, float* y);
+CREMA_API int32_t crema_dset(crema_context* context, int64_t n, double alpha, double* y);
+/* y = x */
+CREMA_API int32_t crema_scopy(crema_context* context, int64_t n, const float* x, float* y);
+CREMA_API int32_t crema_dcopy(crema_context* context, int64_t n, const double* x, double* y);
+/* y = alpha x + y */
+CREMA_API int32_t crema_saxpy(crema_context* context, int64_t n, float alpha, const float* x, float* y);
+CREMA_API int32_t crema_daxpy(crema_context* context, int64_t n, double alpha, const double* x, double* y);
+/* y = alpha x + beta y (beta == 0 overwrites y, so NaN in y does not survive) */
+CREMA_API int32_t crema_saxpby(crema_context* context, int64_t n, float alpha, const float* x, float beta,
+                               float* y);
+CREMA_API int32_t crema_daxpby(crema_context* context, int64_t n, double alpha, const double* x, double beta,
+                               double* y);
+/* x = alpha x */
+CREMA_API int32_t crema_sscal(crema_context* context, int64_t n, float alpha, float* x);
+CREMA_API int32_t crema_dscal(crema_context* context, int64_t n, double alpha, double* x);
+/* Deterministic reductions (fixed-order tree, no atomics), accumulated in double; the result is written to the
+ * device scalar *result (0 for n == 0). */
+CREMA_API int32_t crema_sasum(crema_context* context, int64_t n, const float* x, float* result);
+CREMA_API int32_t crema_dasum(crema_context* context, int64_t n, const double* x, double* result);
+CREMA_API int32_t crema_sdot(crema_context* context, int64_t n, const float* x, const float* y, float* result);
+CREMA_API int32_t crema_ddot(crema_context* context, int64_t n, const double* x, const double* y,
+                             double* result);
+CREMA_API int32_t crema_ssumsq(crema_context* context, int64_t n, const float* x, float* result);
+CREMA_API int32_t crema_dsumsq(crema_context* context, int64_t n, const double* x, double* result);
+/* C (m x n) = alpha op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) is k x n (cuBLAS). */
+CREMA_API int32_t crema_sgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
+                              int64_t k, float alpha, const float* a, const float* b, float beta, float* c);
+CREMA_API int32_t crema_dgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
+                              int64_t k, double alpha, const double* a, const double* b, double beta, double* c);
+/* y = alpha op(A) x + beta y, A is m x n row-major; x has n (m when transposed) elements (cuBLAS). */
+CREMA_API int32_t crema_sgemv(crema_context* context, int32_t trans_a, int64_t m, int64_t n, float alpha,
+                              const float* a, const float* x, float beta, float* y);
+CREMA_API int32_t crema_dgemv(crema_context* context, int32_t trans_a, int64_t m, int64_t n, double alpha,
+                              const double* a, const double* x, double beta, double* y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CREMA_H */

@@ -1,0 +1,42 @@
+// Library version, last error and CUDA versions.
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "status.hpp"
+
+namespace crema {
+// Defined in status.cpp; only this file reads it back.
+const std::string& last_error_message();
+}  // namespace crema
+
+extern "C" CREMA_API int32_t crema_get_version(int32_t* major, int32_t* minor, int32_t* patch) {
+    if (major) *major = CREMA_VERSION_MAJOR;
+    if (minor) *minor = CREMA_VERSION_MINOR;
+    if (patch) *patch = CREMA_VERSION_PATCH;
+    return CREMA_STATUS_OK;
+}
+
+extern "C" CREMA_API int32_t crema_get_last_error(char* buffer, int64_t capacity, int64_t* length) {
+    const std::string& message = crema::last_error_message();
+    if (length) *length = static_cast<int64_t>(message.size());
+    if (buffer && capacity > 0) {
+        size_t count = std::min(message.size(), static_cast<size_t>(capacity - 1));
+        std::memcpy(buffer, message.data(), count);
+        buffer[count] = '\0';
+    }
+    return CREMA_STATUS_OK;
+}
+
+extern "C" CREMA_API int32_t crema_get_cuda_versions(int32_t* runtime_version, int32_t* driver_version) {
+    CREMA_API_BEGIN
+    CREMA_REQUIRE(runtime_version && driver_version, "crema_get_cuda_versions: output pointers must not be NULL");
+    int runtime = 0, driver = 0;
+    CREMA_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+    // cudaDriverGetVersion reports 0 (and succeeds) when no driver is installed.
+    CREMA_CUDA_CHECK(cudaDriverGetVersion(&driver));
+    *runtime_version = runtime;
+    *driver_version = driver;
+    return CREMA_STATUS_OK;
+    CREMA_API_END
+}
