@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Crema.Interop;
+
+/// <summary>
+/// Finds the native library: the <c>CREMA_NATIVE_LIBRARY</c> override, the assembly folder,
+/// <c>runtimes/&lt;rid&gt;/native/</c>, then the system's default search. Every attempt is recorded, so a failure
+/// says each place that was tried and why it did not work.
+/// </summary>
+internal static class NativeLibraryResolver
+{
+    private static readonly Lock Gate = new();
+    private static bool attempted;
+    private static nint handle;
+    private static string? loadedFrom;
+    private static string failureReport = "";
+
+    // A library registering its own resolver is exactly the case a module initializer exists for: it must be in
+    // place before the first [LibraryImport] call, whoever makes it.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() =>
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
+
+    /// <summary>The file the library was loaded from, or null when it is not loaded.</summary>
+    internal static string? LoadedFrom => TryLoad(out _) ? loadedFrom : null;
+
+    /// <summary>The platform's file name of the library.</summary>
+    internal static string FileName =>
+        OperatingSystem.IsWindows() ? "crema.dll" : OperatingSystem.IsMacOS() ? "libcrema.dylib" : "libcrema.so";
+
+    /// <summary>Loads the library once; on failure <paramref name="report"/> lists every place tried.</summary>
+    internal static bool TryLoad(out string report)
+    {
+        lock (Gate)
+        {
+            if (!attempted)
+            {
+                attempted = true;
+                Load();
+            }
+
+            report = failureReport;
+            return handle != 0;
+        }
+    }
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name == Libraries.Crema && TryLoad(out _) ? handle : 0;
+
+    private static void Load()
+    {
+        var attempts = new List<string>();
+        foreach (var candidate in Candidates())
+        {
+            if (!File.Exists(candidate.Path))
+            {
+                attempts.Add($"{candidate.Source}: {candidate.Path}: not found");
+                continue;
+            }
+
+            try
+            {
+                handle = NativeLibrary.Load(candidate.Path);
+                loadedFrom = candidate.Path;
+                return;
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                attempts.Add($"{candidate.Source}: {candidate.Path}: {e.Message}");
+            }
+        }
+
+        try
+        {
+            handle = NativeLibrary.Load(Libraries.Crema, typeof(NativeLibraryResolver).Assembly, null);
+            loadedFrom = $"(default search for '{Libraries.Crema}')";
+            return;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            attempts.Add($"default search for '{Libraries.Crema}': {FirstLine(e.Message)}");
+        }
+
+        failureReport = $"the native library {FileName} could not be loaded; tried:{Environment.NewLine}  " +
+                        string.Join(Environment.NewLine + "  ", attempts.Select((a, i) => $"{i + 1}. {a}"));
+    }
+
+    private static IEnumerable<(string Source, string Path)> Candidates()
+    {
+        var overridePath = Environment.GetEnvironmentVariable(Libraries.PathVariable);
+        if (!string.IsNullOrWhiteSpace(overridePath))
+        {
+            yield return ($"${Libraries.PathVariable}",
+                Directory.Exists(overridePath) ? Path.Combine(overridePath, FileName) : overridePath);
+        }
+
+        // Location is empty in a single-file app; AppContext.BaseDirectory covers that case.
+#pragma warning disable IL3000
+        string assemblyLocation = typeof(NativeLibraryResolver).Assembly.Location;
+#pragma warning restore IL3000
+        var folders = new[] { AppContext.BaseDirectory, string.IsNullOrEmpty(assemblyLocation) ? null : Path.GetDirectoryName(assemblyLocation) }
+            .Where(f => !string.IsNullOrEmpty(f))
+            .Select(f => Path.GetFullPath(f!))
+            .Distinct();
+        foreach (var folder in folders)
+        {
+            yield return ("assembly folder", Path.Combine(folder, FileName));
+            yield return ("runtimes folder",
+                Path.Combine(folder, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", FileName));
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        int newline = text.IndexOf('\n', StringComparison.Ordinal);
+        return (newline < 0 ? text : text[..newline]).Trim();
+    }
+}
