@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Crema's entry point on Linux/macOS. Verbs:
+#   ./build.sh            build everything (the native library only when nvcc is found; otherwise CPU-only)
+#   ./build.sh test       build, run all tests, end with "N passed, N failed, N skipped"
+#   ./build.sh gpu-pack   self-contained publish of the tests and the CLI for the GPU machine (.gpu/crema-gpu.tgz)
+#   ./build.sh info       build and run `crema info` (version, engine, GPU devices or why there are none)
+#   ./build.sh train      the main job; until training lands (issue 5) it runs `crema info`
+#   ./build.sh clean      remove build outputs
+# Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it);
+# CREMA_CUDA_ARCHITECTURES overrides the CUDA architectures (e.g. 90); CONFIGURATION (default Release).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+CONFIGURATION=${CONFIGURATION:-Release}
+NATIVE_BUILD=build/native
+NATIVE_OUT=artifacts/native
+TEST_LOG_DIR=artifacts/test-results
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { printf '==> %s\n' "$*"; }
+
+find_nvcc() {
+  if command -v nvcc >/dev/null 2>&1; then command -v nvcc; return; fi
+  for candidate in /usr/local/cuda/bin/nvcc /usr/lib/nvidia-cuda-toolkit/bin/nvcc; do
+    if [ -x "$candidate" ]; then echo "$candidate"; return; fi
+  done
+}
+
+build_native() {
+  local nvcc
+  nvcc=$(find_nvcc || true)
+  if [ -z "$nvcc" ]; then
+    if [ "${CREMA_REQUIRE_NATIVE:-0}" = 1 ]; then
+      echo "error: nvcc not found and CREMA_REQUIRE_NATIVE=1 (install the CUDA toolkit: see README)" >&2
+      exit 1
+    fi
+    log "nvcc not found: building CPU-only (the GPU engine and GPU tests will be unavailable)"
+    return
+  fi
+
+  local args=(-S . -B "$NATIVE_BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$nvcc")
+  # nvcc 11.x rejects g++ 12 (Debian 12's default); clang++-14 is a host compiler it accepts.
+  local cuda_major
+  cuda_major=$("$nvcc" --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p')
+  if [ -z "${CUDAHOSTCXX:-}" ] && [ "${cuda_major:-0}" -lt 12 ] && command -v clang++-14 >/dev/null 2>&1; then
+    args+=(-DCMAKE_CUDA_HOST_COMPILER=clang++-14)
+  fi
+  if [ -n "${CREMA_CUDA_ARCHITECTURES:-}" ]; then
+    args+=(-DCMAKE_CUDA_ARCHITECTURES="$CREMA_CUDA_ARCHITECTURES")
+  fi
+
+  log "native library: cmake with $nvcc (CUDA $cuda_major)"
+  cmake "${args[@]}" > "$NATIVE_BUILD.configure.log" 2>&1 || { mkdir -p build; cat "$NATIVE_BUILD.configure.log" >&2; exit 1; }
+  cmake --build "$NATIVE_BUILD" -j "$(nproc 2>/dev/null || echo 2)"
+  mkdir -p "$NATIVE_OUT"
+  cp "$NATIVE_BUILD/libcrema.so" "$NATIVE_OUT/"
+  log "native library: $NATIVE_OUT/libcrema.so"
+}
+
+build_managed() {
+  log "managed: dotnet build Crema.slnx -c $CONFIGURATION"
+  dotnet build Crema.slnx -c "$CONFIGURATION" -nologo -v quiet -clp:NoSummary
+}
+
+build_all() {
+  mkdir -p build
+  build_native
+  build_managed
+}
+
+run_tests() {
+  build_all
+  mkdir -p "$TEST_LOG_DIR"
+  local exe=tests/Crema.Tests/bin/$CONFIGURATION/net10.0/Crema.Tests
+  local log_file=$TEST_LOG_DIR/tests.log
+  log "tests: $exe"
+  set +e
+  "$exe" --output Detailed --no-ansi --no-progress "$@" > "$log_file" 2>&1
+  local code=$?
+  set -e
+  summarize_tests "$log_file" "$code"
+}
+
+# Prints failures and skip reasons from the runner's log, then the closing line "N passed, N failed, N skipped".
+summarize_tests() {
+  local log_file=$1 code=$2
+  grep -E '^(failed|error) ' "$log_file" | sed 's/^/  /' || true
+  if grep -qE '^skipped ' "$log_file"; then
+    echo "Skipped tests, by reason:"
+    awk '/^skipped /{getline reason; sub(/^ +/, "", reason); count[reason]++} END {for (r in count) printf "  %4d  %s\n", count[r], r}' "$log_file" | sort -rn
+  fi
+  local total passed failed skipped
+  total=$(sed -n 's/^ *total: \([0-9]*\)/\1/p' "$log_file" | tail -1)
+  passed=$(sed -n 's/^ *succeeded: \([0-9]*\)/\1/p' "$log_file" | tail -1)
+  failed=$(sed -n 's/^ *failed: \([0-9]*\)/\1/p' "$log_file" | tail -1)
+  skipped=$(sed -n 's/^ *skipped: \([0-9]*\)/\1/p' "$log_file" | tail -1)
+  if [ -z "$total" ]; then
+    tail -40 "$log_file" >&2
+    echo "error: the test runner produced no summary (exit code $code); log: $log_file" >&2
+    echo "0 passed, 1 failed, 0 skipped"
+    return 1
+  fi
+  echo "log: $log_file"
+  echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+  [ "${failed:-0}" = 0 ] && [ "$code" = 0 ]
+}
+
+gpu_pack() {
+  build_all
+  local out=.gpu
+  rm -rf "$out/pub" && mkdir -p "$out/pub"
+  for project in tests/Crema.Tests/Crema.Tests.csproj managed/Crema.Cli/Crema.Cli.csproj bench/Crema.Bench/Crema.Bench.csproj; do
+    [ -f "$project" ] || continue
+    log "publish $project (self-contained linux-x64)"
+    dotnet publish "$project" -c Release -r linux-x64 --self-contained -o "$out/pub" -nologo -v quiet -clp:NoSummary
+  done
+  # The GPU machine builds its own libcrema.so against its CUDA (tools/gpu/run.sh); do not ship ours.
+  rm -f "$out/pub/libcrema.so"
+  tar czf "$out/crema-gpu.tgz" -C "$out" pub
+  rm -rf "$out/pub"
+  log "$out/crema-gpu.tgz ($(du -h "$out/crema-gpu.tgz" | cut -f1)); run on the GPU machine: bash tools/gpu/run.sh"
+}
+
+run_cli() {
+  build_all
+  dotnet "managed/Crema.Cli/bin/$CONFIGURATION/net10.0/crema.dll" "$@"
+}
+
+verb=${1:-build}
+[ $# -gt 0 ] && shift
+case "$verb" in
+  build) build_all ;;
+  test) run_tests "$@" ;;
+  gpu-pack) gpu_pack ;;
+  info) run_cli info "$@" ;;
+  train)
+    log "training arrives with the main-job issue; until then: crema info"
+    run_cli info "$@" ;;
+  clean) rm -rf build artifacts .gpu; dotnet clean Crema.slnx -nologo -v quiet >/dev/null 2>&1 || true ;;
+  help|-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "unknown verb '$verb' (expected build, test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+using Crema.Cuda;
+
+namespace Crema.Tests;
+
+/// <summary>
+/// Base of every GPU fixture: the whole fixture is reported as skipped, with the reason, when no usable GPU is
+/// present (library missing, no device, driver too old). Never an `if (available)` that silently passes.
+/// </summary>
+[Category("GPU")]
+public abstract class GpuTestBase
+{
+    /// <summary>The context the fixture's GPU work runs on.</summary>
+    protected CudaContext Context { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public void RequireGpu()
+    {
+        var status = CudaRuntime.Probe();
+        if (!status.IsAvailable)
+        {
+            Assert.Ignore($"GPU unavailable: {FirstLine(status.Reason)}");
+        }
+
+        Context = Engine.GpuContext;
+    }
+
+    [TearDown]
+    public void BackToCpu() => Engine.UseCpu();
+
+    private static string FirstLine(string? text) =>
+        (text ?? "unknown reason").Split('\n')[0].Trim();
+}
