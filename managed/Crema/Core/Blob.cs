@@ -75,16 +75,16 @@ public sealed class Blob<T> : IDisposable
     public string ShapeString => shape.Length == 0 ? $"({Count})" : $"{string.Join(' ', shape)} ({Count})";
 
     /// <summary>Data on the host, for reading (<see cref="Count"/> elements).</summary>
-    public ReadOnlySpan<T> CpuData => Data.CpuData[..CheckedSpanCount()];
+    public ReadOnlySpan<T> CpuData => Data.CpuData[..SpanCount()];
 
     /// <summary>Data on the host, for writing.</summary>
-    public Span<T> MutableCpuData => Data.MutableCpuData[..CheckedSpanCount()];
+    public Span<T> MutableCpuData => Data.MutableCpuData[..SpanCount()];
 
     /// <summary>Diff on the host, for reading.</summary>
-    public ReadOnlySpan<T> CpuDiff => Diff.CpuData[..CheckedSpanCount()];
+    public ReadOnlySpan<T> CpuDiff => Diff.CpuData[..SpanCount()];
 
     /// <summary>Diff on the host, for writing.</summary>
-    public Span<T> MutableCpuDiff => Diff.MutableCpuData[..CheckedSpanCount()];
+    public Span<T> MutableCpuDiff => Diff.MutableCpuData[..SpanCount()];
 
     /// <summary>Data on the device, for reading.</summary>
     public DeviceSpan<T> GpuData => Data.GpuData.Slice(0, Count);
@@ -280,16 +280,16 @@ public sealed class Blob<T> : IDisposable
     }
 
     /// <summary>Σ |data| (0 before the first write), on the side holding the head.</summary>
-    public T AsumData() => Reduce(Data, CpuData, gpu: () => GpuMath.Asum(GpuData), cpu: CpuMath.Asum);
+    public T AsumData() => Reduce(ofDiff: false, squares: false);
 
     /// <summary>Σ |diff| (0 before the first write).</summary>
-    public T AsumDiff() => Reduce(Diff, CpuDiff, gpu: () => GpuMath.Asum(GpuDiff), cpu: CpuMath.Asum);
+    public T AsumDiff() => Reduce(ofDiff: true, squares: false);
 
     /// <summary>Σ data² (0 before the first write).</summary>
-    public T SumsqData() => Reduce(Data, CpuData, gpu: () => GpuMath.Sumsq(GpuData), cpu: CpuMath.Sumsq);
+    public T SumsqData() => Reduce(ofDiff: false, squares: true);
 
     /// <summary>Σ diff² (0 before the first write).</summary>
-    public T SumsqDiff() => Reduce(Diff, CpuDiff, gpu: () => GpuMath.Sumsq(GpuDiff), cpu: CpuMath.Sumsq);
+    public T SumsqDiff() => Reduce(ofDiff: true, squares: true);
 
     /// <summary>data *= factor, where the head is; nothing before the first write.</summary>
     public void ScaleData(T factor) => Scale(Data, factor, isData: true);
@@ -333,13 +333,22 @@ public sealed class Blob<T> : IDisposable
         values.CopyTo(target);
     }
 
-    private static T Reduce(SyncedMemory<T> memory, ReadOnlySpan<T> cpuValues, Func<T> gpu, CpuReduction cpu) =>
-        memory.Head switch
+    // Runs where the head is and touches nothing else: no allocation before the first write, no copy between sides.
+    private T Reduce(bool ofDiff, bool squares)
+    {
+        switch ((ofDiff ? Diff : Data).Head)
         {
-            SyncedHead.HeadAtCpu => cpu(cpuValues),
-            SyncedHead.HeadAtGpu or SyncedHead.Synced => gpu(),
-            _ => T.Zero,
-        };
+            case SyncedHead.HeadAtCpu:
+                var host = ofDiff ? CpuDiff : CpuData;
+                return squares ? CpuMath.Sumsq(host) : CpuMath.Asum(host);
+            case SyncedHead.HeadAtGpu:
+            case SyncedHead.Synced:
+                var device = ofDiff ? GpuDiff : GpuData;
+                return squares ? GpuMath.Sumsq(device) : GpuMath.Asum(device);
+            default:
+                return T.Zero;
+        }
+    }
 
     private void Scale(SyncedMemory<T> memory, T factor, bool isData)
     {
@@ -376,19 +385,8 @@ public sealed class Blob<T> : IDisposable
         mine = theirs;
     }
 
-    private int CheckedSpanCount()
-    {
-        ThrowIfDisposed();
-        if (Count > int.MaxValue)
-        {
-            throw new InvalidOperationException(
-                $"blob of shape {ShapeString} has more than 2^31 elements; use its device spans (GpuData) instead of Span<T>");
-        }
-
-        return (int)Count;
-    }
+    // Count ≤ capacity, and SyncedMemory has already refused capacities past int.MaxValue.
+    private int SpanCount() => (int)Count;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
-
-    private delegate T CpuReduction(ReadOnlySpan<T> values);
 }

@@ -47,13 +47,21 @@ public sealed unsafe class SyncedMemory<T>
     public bool IsCpuMemoryPageLocked => host?.IsPageLocked ?? false;
 
     /// <summary>The values on the host, for reading (copies from the device if it holds the head).</summary>
-    public ReadOnlySpan<T> CpuData => AsSpan(ToCpu(), Count);
+    public ReadOnlySpan<T> CpuData
+    {
+        get
+        {
+            CheckSpanCount();
+            return AsSpan(ToCpu(), Count);
+        }
+    }
 
     /// <summary>The values on the host, for writing; the head moves to the CPU.</summary>
     public Span<T> MutableCpuData
     {
         get
         {
+            CheckSpanCount();
             var span = AsSpan(ToCpu(), Count);
             Head = SyncedHead.HeadAtCpu;
             return span;
@@ -160,14 +168,15 @@ public sealed unsafe class SyncedMemory<T>
 
     private void AllocateDevice() => device ??= new DeviceBuffer<T>(Engine.GpuContext, Count);
 
-    private static Span<T> AsSpan(T* pointer, long count)
+    private static Span<T> AsSpan(T* pointer, long count) => count == 0 ? [] : new Span<T>(pointer, (int)count);
+
+    // Checked before anything is allocated, so asking for a span of a huge blob fails fast.
+    private void CheckSpanCount()
     {
-        if (count > int.MaxValue)
+        if (Count > int.MaxValue)
         {
             throw new InvalidOperationException(
-                $"{count} elements do not fit in a Span<T>; use the GPU path or Blob.CpuDataSlice for blobs over 2^31 elements");
+                $"{Count} elements do not fit in a Span<T>; use the device spans (GpuData) for memory over 2^31 elements");
         }
-
-        return count == 0 ? [] : new Span<T>(pointer, (int)count);
     }
 }
