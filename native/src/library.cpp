@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include <cuda_runtime_api.h>
+
 #include "status.hpp"
 
 namespace crema {
@@ -31,11 +33,14 @@ extern "C" CREMA_API int32_t crema_get_last_error(char* buffer, int64_t capacity
 extern "C" CREMA_API int32_t crema_get_cuda_versions(int32_t* runtime_version, int32_t* driver_version) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(runtime_version && driver_version, "crema_get_cuda_versions: output pointers must not be NULL");
-    int runtime = 0, driver = 0;
-    CREMA_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
-    // cudaDriverGetVersion reports 0 (and succeeds) when no driver is installed.
-    CREMA_CUDA_CHECK(cudaDriverGetVersion(&driver));
-    *runtime_version = runtime;
+    // The runtime is linked statically, so its version is the one compiled in; asking cudart for it fails on a
+    // machine without a driver, which is exactly where the number is most useful in a report.
+    *runtime_version = CUDART_VERSION;
+    int driver = 0;
+    if (cudaDriverGetVersion(&driver) != cudaSuccess) {
+        cudaGetLastError();
+        driver = 0;  // no usable driver
+    }
     *driver_version = driver;
     return CREMA_STATUS_OK;
     CREMA_API_END

@@ -53,8 +53,20 @@ internal static class NativeLibraryResolver
 
     private static void Load()
     {
+        handle = TryLoadFrom(Candidates(), tryDefaultSearch: true, out loadedFrom, out failureReport);
+    }
+
+    /// <summary>
+    /// Tries each candidate file in order, then (optionally) the default search; returns the handle or 0 with a
+    /// report that lists every attempt and its reason. Separate from the cached state so tests can drive it.
+    /// </summary>
+    internal static nint TryLoadFrom(IEnumerable<(string Source, string Path)> candidates, bool tryDefaultSearch,
+        out string? loadedPath, out string report)
+    {
         var attempts = new List<string>();
-        foreach (var candidate in Candidates())
+        loadedPath = null;
+        report = "";
+        foreach (var candidate in candidates)
         {
             if (!File.Exists(candidate.Path))
             {
@@ -64,32 +76,36 @@ internal static class NativeLibraryResolver
 
             try
             {
-                handle = NativeLibrary.Load(candidate.Path);
-                loadedFrom = candidate.Path;
-                return;
+                nint loaded = NativeLibrary.Load(candidate.Path);
+                loadedPath = candidate.Path;
+                return loaded;
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
-                attempts.Add($"{candidate.Source}: {candidate.Path}: {e.Message}");
+                attempts.Add($"{candidate.Source}: {candidate.Path}: {FirstLine(e.Message)}");
             }
         }
 
-        try
+        if (tryDefaultSearch)
         {
-            handle = NativeLibrary.Load(Libraries.Crema, typeof(NativeLibraryResolver).Assembly, null);
-            loadedFrom = $"(default search for '{Libraries.Crema}')";
-            return;
-        }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
-        {
-            attempts.Add($"default search for '{Libraries.Crema}': {FirstLine(e.Message)}");
+            try
+            {
+                nint loaded = NativeLibrary.Load(Libraries.Crema, typeof(NativeLibraryResolver).Assembly, null);
+                loadedPath = $"(default search for '{Libraries.Crema}')";
+                return loaded;
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                attempts.Add($"default search for '{Libraries.Crema}': {FirstLine(e.Message)}");
+            }
         }
 
-        failureReport = $"the native library {FileName} could not be loaded; tried:{Environment.NewLine}  " +
-                        string.Join(Environment.NewLine + "  ", attempts.Select((a, i) => $"{i + 1}. {a}"));
+        report = $"the native library {FileName} could not be loaded; tried:{Environment.NewLine}  " +
+                 string.Join(Environment.NewLine + "  ", attempts.Select((a, i) => $"{i + 1}. {a}"));
+        return 0;
     }
 
-    private static IEnumerable<(string Source, string Path)> Candidates()
+    internal static IEnumerable<(string Source, string Path)> Candidates()
     {
         var overridePath = Environment.GetEnvironmentVariable(Libraries.PathVariable);
         if (!string.IsNullOrWhiteSpace(overridePath))
