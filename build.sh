@@ -123,7 +123,7 @@ gpu_pack() {
 
 run_cli() {
   build_all
-  dotnet "managed/Crema.Cli/bin/$CONFIGURATION/net10.0/crema.dll" "$@"
+  dotnet "managed/Crema.Cli/bin/$CONFIGURATION/net10.0/Crema.Cli.dll" "$@"
 }
 
 verb=${1:-build}
