@@ -104,7 +104,8 @@ cudaError_t launch_axpy(cudaStream_t stream, int64_t n, T alpha, const T* x, T* 
 template <typename T>
 cudaError_t launch_axpby(cudaStream_t stream, int64_t n, T alpha, const T* x, T beta, T* y) {
     if (n <= 0) return cudaSuccess;
-    axpby_kernel<T><<<static_cast<unsigned>(elementwise_blocks(n)), kThreads, 0, stream>>>(n, alpha, x, beta, y);
+    axpby_kernel<T>
+        <<<static_cast<unsigned>(elementwise_blocks(n)), kThreads, 0, stream>>>(n, alpha, x, beta, y);
     return cudaGetLastError();
 }
 
@@ -116,27 +117,33 @@ cudaError_t launch_scal(cudaStream_t stream, int64_t n, T alpha, T* x) {
 }
 
 template <typename T>
-cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y, double* workspace,
-                          int slots, T* result) {
+cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y,
+                          double* workspace, int slots, T* result) {
     int64_t wanted = (std::max<int64_t>(n, 0) + kThreads * kReductionItemsPerThread - 1) /
                      (kThreads * kReductionItemsPerThread);
     int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(wanted, slots)));
     switch (op) {
-        case Reduction::Asum: launch_partial<T, Reduction::Asum>(stream, blocks, n, x, y, workspace); break;
-        case Reduction::Sumsq: launch_partial<T, Reduction::Sumsq>(stream, blocks, n, x, y, workspace); break;
-        case Reduction::Dot: launch_partial<T, Reduction::Dot>(stream, blocks, n, x, y, workspace); break;
+        case Reduction::Asum:
+            launch_partial<T, Reduction::Asum>(stream, blocks, n, x, y, workspace);
+            break;
+        case Reduction::Sumsq:
+            launch_partial<T, Reduction::Sumsq>(stream, blocks, n, x, y, workspace);
+            break;
+        case Reduction::Dot:
+            launch_partial<T, Reduction::Dot>(stream, blocks, n, x, y, workspace);
+            break;
     }
     reduce_final_kernel<T><<<1, slots, slots * sizeof(double), stream>>>(blocks, workspace, result);
     return cudaGetLastError();
 }
 
-#define CREMA_INSTANTIATE_BLAS(T)                                                                          \
-    template cudaError_t launch_set<T>(cudaStream_t, int64_t, T, T*);                                      \
-    template cudaError_t launch_axpy<T>(cudaStream_t, int64_t, T, const T*, T*);                           \
-    template cudaError_t launch_axpby<T>(cudaStream_t, int64_t, T, const T*, T, T*);                       \
-    template cudaError_t launch_scal<T>(cudaStream_t, int64_t, T, T*);                                     \
-    template cudaError_t launch_reduce<T>(cudaStream_t, Reduction, int64_t, const T*, const T*, double*, int, \
-                                          T*);
+#define CREMA_INSTANTIATE_BLAS(T)                                                                        \
+    template cudaError_t launch_set<T>(cudaStream_t, int64_t, T, T*);                                    \
+    template cudaError_t launch_axpy<T>(cudaStream_t, int64_t, T, const T*, T*);                         \
+    template cudaError_t launch_axpby<T>(cudaStream_t, int64_t, T, const T*, T, T*);                     \
+    template cudaError_t launch_scal<T>(cudaStream_t, int64_t, T, T*);                                   \
+    template cudaError_t launch_reduce<T>(cudaStream_t, Reduction, int64_t, const T*, const T*, double*, \
+                                          int, T*);
 
 CREMA_INSTANTIATE_BLAS(float)
 CREMA_INSTANTIATE_BLAS(double)

@@ -30,7 +30,7 @@ cudaError_t launch_scal(cudaStream_t stream, int64_t n, T alpha, T* x);
 // and the partial sums (one per block, at most `slots`) are combined by one block, so results are bitwise
 // reproducible. workspace holds `slots` doubles.
 template <typename T>
-cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y, double* workspace,
-                          int slots, T* result);
+cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y,
+                          double* workspace, int slots, T* result);
 
 }  // namespace crema::kernels

@@ -3,9 +3,10 @@
  *
  * Conventions (see docs in README.md, "Native ABI"):
  *  - Every fallible function returns an int32_t status: CREMA_STATUS_OK (0) or one of CREMA_STATUS_*.
- *    On failure a thread-local message ("cudaErrorX: text (file:line: expr)") is kept and can be copied out with
- *    crema_get_last_error. No C++ exception, abort or exit ever leaves the library.
- *  - Outputs are trailing pointer parameters. Only fixed-width types cross the boundary (no bool, no C enums).
+ *    On failure a thread-local message ("cudaErrorX: text (file:line: expr)") is kept and can be copied out
+ * with crema_get_last_error. No C++ exception, abort or exit ever leaves the library.
+ *  - Outputs are trailing pointer parameters. Only fixed-width types cross the boundary (no bool, no C
+ * enums).
  *  - Handles are opaque and come in create/destroy pairs. Destroy functions accept NULL and always return OK;
  *    they set the owning device themselves, so they are safe to call from a finalizer thread.
  *  - "async" functions are queued on a stream and return at once; "blocking" functions return when done.
@@ -39,14 +40,15 @@ extern "C" {
 
 /* Status codes. */
 #define CREMA_STATUS_OK 0
-#define CREMA_STATUS_INVALID_ARGUMENT 1  /* a NULL handle, negative size, dimension past int32, ... */
-#define CREMA_STATUS_CUDA_ERROR 2        /* any other CUDA runtime error */
-#define CREMA_STATUS_CUBLAS_ERROR 3      /* a cuBLAS call failed */
-#define CREMA_STATUS_OUT_OF_MEMORY 4     /* device or pinned host allocation failed */
-#define CREMA_STATUS_NO_DEVICE 5         /* no CUDA device is visible */
-#define CREMA_STATUS_DRIVER_TOO_OLD 6    /* the installed driver is older than the runtime the library was built with */
-#define CREMA_STATUS_NOT_READY 7         /* crema_stream_query / crema_event_query: work still pending */
-#define CREMA_STATUS_INTERNAL_ERROR 8    /* an unexpected C++ exception was caught at the boundary */
+#define CREMA_STATUS_INVALID_ARGUMENT 1 /* a NULL handle, negative size, dimension past int32, ... */
+#define CREMA_STATUS_CUDA_ERROR 2       /* any other CUDA runtime error */
+#define CREMA_STATUS_CUBLAS_ERROR 3     /* a cuBLAS call failed */
+#define CREMA_STATUS_OUT_OF_MEMORY 4    /* device or pinned host allocation failed */
+#define CREMA_STATUS_NO_DEVICE 5        /* no CUDA device is visible */
+#define CREMA_STATUS_DRIVER_TOO_OLD \
+    6 /* the installed driver is older than the runtime the library was built with */
+#define CREMA_STATUS_NOT_READY 7      /* crema_stream_query / crema_event_query: work still pending */
+#define CREMA_STATUS_INTERNAL_ERROR 8 /* an unexpected C++ exception was caught at the boundary */
 
 /* Transpose flags for gemm/gemv. */
 #define CREMA_OP_N 0
@@ -65,7 +67,7 @@ typedef struct crema_device_properties {
     int32_t multiprocessor_count;
     int32_t max_threads_per_block;
     int32_t warp_size;
-    int32_t memory_bus_width;    /* bits */
+    int32_t memory_bus_width; /* bits */
     int32_t memory_clock_khz;
     int32_t pci_bus_id;
 } crema_device_properties;
@@ -74,8 +76,8 @@ typedef struct crema_device_properties {
 
 /* Never fails. */
 CREMA_API int32_t crema_get_version(int32_t* major, int32_t* minor, int32_t* patch);
-/* Copies the calling thread's last error message (NUL-terminated, truncated to capacity) into buffer and stores
- * the full length (without NUL) in *length. buffer may be NULL when capacity is 0. Never fails. */
+/* Copies the calling thread's last error message (NUL-terminated, truncated to capacity) into buffer and
+ * stores the full length (without NUL) in *length. buffer may be NULL when capacity is 0. Never fails. */
 CREMA_API int32_t crema_get_last_error(char* buffer, int64_t capacity, int64_t* length);
 /* CUDA runtime version the library was built with, and the installed driver's version (0 when no driver). */
 CREMA_API int32_t crema_get_cuda_versions(int32_t* runtime_version, int32_t* driver_version);
@@ -173,11 +175,12 @@ CREMA_API int32_t crema_daxpby(crema_context* context, int64_t n, double alpha, 
 /* x = alpha x */
 CREMA_API int32_t crema_sscal(crema_context* context, int64_t n, float alpha, float* x);
 CREMA_API int32_t crema_dscal(crema_context* context, int64_t n, double alpha, double* x);
-/* Deterministic reductions (fixed-order tree, no atomics), accumulated in double; the result is written to the
- * device scalar *result (0 for n == 0). */
+/* Deterministic reductions (fixed-order tree, no atomics), accumulated in double; the result is written to
+ * the device scalar *result (0 for n == 0). */
 CREMA_API int32_t crema_sasum(crema_context* context, int64_t n, const float* x, float* result);
 CREMA_API int32_t crema_dasum(crema_context* context, int64_t n, const double* x, double* result);
-CREMA_API int32_t crema_sdot(crema_context* context, int64_t n, const float* x, const float* y, float* result);
+CREMA_API int32_t crema_sdot(crema_context* context, int64_t n, const float* x, const float* y,
+                             float* result);
 CREMA_API int32_t crema_ddot(crema_context* context, int64_t n, const double* x, const double* y,
                              double* result);
 CREMA_API int32_t crema_ssumsq(crema_context* context, int64_t n, const float* x, float* result);
@@ -186,7 +189,8 @@ CREMA_API int32_t crema_dsumsq(crema_context* context, int64_t n, const double* 
 CREMA_API int32_t crema_sgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
                               int64_t k, float alpha, const float* a, const float* b, float beta, float* c);
 CREMA_API int32_t crema_dgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
-                              int64_t k, double alpha, const double* a, const double* b, double beta, double* c);
+                              int64_t k, double alpha, const double* a, const double* b, double beta,
+                              double* c);
 /* y = alpha op(A) x + beta y, A is m x n row-major; x has n (m when transposed) elements (cuBLAS). */
 CREMA_API int32_t crema_sgemv(crema_context* context, int32_t trans_a, int64_t m, int64_t n, float alpha,
                               const float* a, const float* x, float beta, float* y);

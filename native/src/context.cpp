@@ -20,14 +20,16 @@ extern "C" CREMA_API int32_t crema_context_create(int32_t device, crema_context*
     *context = nullptr;
     crema::DeviceGuard guard(device);
     CREMA_CUDA_CHECK(guard.status());
-    crema_context* created = new (std::nothrow) crema_context{device, {device, nullptr, false}, nullptr, nullptr};
+    crema_context* created =
+        new (std::nothrow) crema_context{device, {device, nullptr, false}, nullptr, nullptr};
     if (!created) return crema::fail(CREMA_STATUS_OUT_OF_MEMORY, "crema_context_create: out of host memory");
     int32_t status = [&]() -> int32_t {
         CREMA_CUDA_CHECK(cudaStreamCreateWithFlags(&created->stream.stream, cudaStreamNonBlocking));
         CREMA_CUBLAS_CHECK(cublasCreate(&created->cublas));
         CREMA_CUBLAS_CHECK(cublasSetStream(created->cublas, created->stream.stream));
         CREMA_CUBLAS_CHECK(cublasSetPointerMode(created->cublas, CUBLAS_POINTER_MODE_HOST));
-        CREMA_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&created->workspace), sizeof(double) * crema::kReductionSlots));
+        CREMA_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&created->workspace),
+                                    sizeof(double) * crema::kReductionSlots));
         return CREMA_STATUS_OK;
     }();
     if (status != CREMA_STATUS_OK) {

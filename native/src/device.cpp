@@ -13,13 +13,15 @@ int32_t explain_count_failure(cudaError_t error) {
     cudaDriverGetVersion(&driver);
     cudaRuntimeGetVersion(&runtime);
     if (error == cudaErrorInsufficientDriver && driver == 0)
-        return crema::fail(CREMA_STATUS_NO_DEVICE, "no CUDA driver is installed (libcuda could not be loaded)");
+        return crema::fail(CREMA_STATUS_NO_DEVICE,
+                           "no CUDA driver is installed (libcuda could not be loaded)");
     if (error == cudaErrorInsufficientDriver)
         return crema::fail(CREMA_STATUS_DRIVER_TOO_OLD,
                            "the CUDA driver (version " + std::to_string(driver) +
                                ") is older than the CUDA runtime this library was built with (version " +
                                std::to_string(runtime) + ")");
-    if (error == cudaErrorNoDevice) return crema::fail(CREMA_STATUS_NO_DEVICE, "no CUDA-capable device is visible");
+    if (error == cudaErrorNoDevice)
+        return crema::fail(CREMA_STATUS_NO_DEVICE, "no CUDA-capable device is visible");
     return crema::fail_cuda(error, "cudaGetDeviceCount(&n)", __FILE__, __LINE__);
 }
 }  // namespace
@@ -36,7 +38,8 @@ extern "C" CREMA_API int32_t crema_device_get_count(int32_t* count) {
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_device_get_properties(int32_t device, crema_device_properties* properties) {
+extern "C" CREMA_API int32_t crema_device_get_properties(int32_t device,
+                                                         crema_device_properties* properties) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(properties, "crema_device_get_properties: properties must not be NULL");
     cudaDeviceProp prop;
@@ -85,9 +88,11 @@ extern "C" CREMA_API int32_t crema_device_synchronize(int32_t device) {
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_device_get_memory_info(int32_t device, int64_t* free_bytes, int64_t* total_bytes) {
+extern "C" CREMA_API int32_t crema_device_get_memory_info(int32_t device, int64_t* free_bytes,
+                                                          int64_t* total_bytes) {
     CREMA_API_BEGIN
-    CREMA_REQUIRE(free_bytes && total_bytes, "crema_device_get_memory_info: output pointers must not be NULL");
+    CREMA_REQUIRE(free_bytes && total_bytes,
+                  "crema_device_get_memory_info: output pointers must not be NULL");
     crema::DeviceGuard guard(device);
     CREMA_CUDA_CHECK(guard.status());
     size_t free_b = 0, total_b = 0;

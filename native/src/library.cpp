@@ -1,9 +1,9 @@
 // Library version, last error and CUDA versions.
+#include <cuda_runtime_api.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
-
-#include <cuda_runtime_api.h>
 
 #include "status.hpp"
 
@@ -32,9 +32,10 @@ extern "C" CREMA_API int32_t crema_get_last_error(char* buffer, int64_t capacity
 
 extern "C" CREMA_API int32_t crema_get_cuda_versions(int32_t* runtime_version, int32_t* driver_version) {
     CREMA_API_BEGIN
-    CREMA_REQUIRE(runtime_version && driver_version, "crema_get_cuda_versions: output pointers must not be NULL");
-    // The runtime is linked statically, so its version is the one compiled in; asking cudart for it fails on a
-    // machine without a driver, which is exactly where the number is most useful in a report.
+    CREMA_REQUIRE(runtime_version && driver_version,
+                  "crema_get_cuda_versions: output pointers must not be NULL");
+    // The runtime is linked statically, so its version is the one compiled in; asking cudart for it fails on
+    // a machine without a driver, which is exactly where the number is most useful in a report.
     *runtime_version = CUDART_VERSION;
     int driver = 0;
     if (cudaDriverGetVersion(&driver) != cudaSuccess) {

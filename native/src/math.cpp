@@ -15,13 +15,13 @@ std::string count_message(const char* op, int64_t n) {
     return std::string(op) + ": element count must not be negative, got " + std::to_string(n);
 }
 
-#define CREMA_CHECK_CONTEXT(op)                                                         \
-    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL");             \
-    crema::DeviceGuard guard(context->device);                                          \
+#define CREMA_CHECK_CONTEXT(op)                                             \
+    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
+    crema::DeviceGuard guard(context->device);                              \
     CREMA_CUDA_CHECK(guard.status())
 
-#define CREMA_CHECK_VECTOR(op, n, pointer)                                              \
-    CREMA_REQUIRE((n) >= 0, count_message(op, n));                                      \
+#define CREMA_CHECK_VECTOR(op, n, pointer)         \
+    CREMA_REQUIRE((n) >= 0, count_message(op, n)); \
     CREMA_REQUIRE((n) == 0 || (pointer), std::string(op) + ": " #pointer " must not be NULL")
 
 template <typename T>
@@ -76,14 +76,15 @@ int32_t reduce(const char* op, Reduction kind, crema_context* context, int64_t n
     CREMA_CHECK_VECTOR(op, n, x);
     if (kind == Reduction::Dot) CREMA_CHECK_VECTOR(op, n, y);
     CREMA_REQUIRE(result, std::string(op) + ": result must not be NULL");
-    CREMA_CUDA_CHECK(crema::kernels::launch_reduce<T>(context->stream.stream, kind, n, x, y, context->workspace,
-                                                      crema::kReductionSlots, result));
+    CREMA_CUDA_CHECK(crema::kernels::launch_reduce<T>(context->stream.stream, kind, n, x, y,
+                                                      context->workspace, crema::kReductionSlots, result));
     return CREMA_STATUS_OK;
 }
 
 int32_t check_dimension(const char* op, const char* name, int64_t value) {
     CREMA_REQUIRE(value >= 0 && value <= INT_MAX, std::string(op) + ": " + name + " must be in [0, " +
-                                                      std::to_string(INT_MAX) + "], got " + std::to_string(value));
+                                                      std::to_string(INT_MAX) + "], got " +
+                                                      std::to_string(value));
     return CREMA_STATUS_OK;
 }
 
@@ -94,15 +95,15 @@ int32_t check_transpose(const char* op, const char* name, int32_t value) {
     return CREMA_STATUS_OK;
 }
 
-#define CREMA_RETURN_IF_FAILED(expr)                  \
-    do {                                              \
-        int32_t crema_status_ = (expr);               \
+#define CREMA_RETURN_IF_FAILED(expr)                                \
+    do {                                                            \
+        int32_t crema_status_ = (expr);                             \
         if (crema_status_ != CREMA_STATUS_OK) return crema_status_; \
     } while (0)
 
 cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
-                           const float* alpha, const float* a, int lda, const float* b, int ldb, const float* beta,
-                           float* c, int ldc) {
+                           const float* alpha, const float* a, int lda, const float* b, int ldb,
+                           const float* beta, float* c, int ldc) {
     return cublasSgemm(h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
@@ -110,8 +111,8 @@ cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperati
                            const double* beta, double* c, int ldc) {
     return cublasDgemm(h, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-cublasStatus_t cublas_gemv(cublasHandle_t h, cublasOperation_t t, int m, int n, const float* alpha, const float* a,
-                           int lda, const float* x, const float* beta, float* y) {
+cublasStatus_t cublas_gemv(cublasHandle_t h, cublasOperation_t t, int m, int n, const float* alpha,
+                           const float* a, int lda, const float* x, const float* beta, float* y) {
     return cublasSgemv(h, t, m, n, alpha, a, lda, x, 1, beta, y, 1);
 }
 cublasStatus_t cublas_gemv(cublasHandle_t h, cublasOperation_t t, int m, int n, const double* alpha,
@@ -141,14 +142,15 @@ int32_t gemm(const char* op, crema_context* context, int32_t trans_a, int32_t tr
     cublasOperation_t op_a = trans_a == CREMA_OP_N ? CUBLAS_OP_N : CUBLAS_OP_T;
     cublasOperation_t op_b = trans_b == CREMA_OP_N ? CUBLAS_OP_N : CUBLAS_OP_T;
     CREMA_CUBLAS_CHECK(cublas_gemm(context->cublas, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
-                                   static_cast<int>(k), &alpha, b, ldb, a, lda, &beta, c, static_cast<int>(n)));
+                                   static_cast<int>(k), &alpha, b, ldb, a, lda, &beta, c,
+                                   static_cast<int>(n)));
     return CREMA_STATUS_OK;
 }
 
 // Row-major A (m x n) is column-major A^T with leading dimension n, so the transpose flag flips.
 template <typename T>
-int32_t gemv(const char* op, crema_context* context, int32_t trans_a, int64_t m, int64_t n, T alpha, const T* a,
-             const T* x, T beta, T* y) {
+int32_t gemv(const char* op, crema_context* context, int32_t trans_a, int64_t m, int64_t n, T alpha,
+             const T* a, const T* x, T beta, T* y) {
     CREMA_CHECK_CONTEXT(op);
     CREMA_RETURN_IF_FAILED(check_transpose(op, "trans_a", trans_a));
     CREMA_RETURN_IF_FAILED(check_dimension(op, "m", m));
@@ -162,8 +164,10 @@ int32_t gemv(const char* op, crema_context* context, int32_t trans_a, int64_t m,
     if (x_count == 0) {
         // BLAS returns early when the inner dimension is 0 and leaves y as it was; the definition says
         // y = beta y, which is what the CPU path computes.
-        if (beta == T(0)) CREMA_CUDA_CHECK(crema::kernels::launch_set<T>(context->stream.stream, y_count, T(0), y));
-        else CREMA_CUDA_CHECK(crema::kernels::launch_scal<T>(context->stream.stream, y_count, beta, y));
+        if (beta == T(0))
+            CREMA_CUDA_CHECK(crema::kernels::launch_set<T>(context->stream.stream, y_count, T(0), y));
+        else
+            CREMA_CUDA_CHECK(crema::kernels::launch_scal<T>(context->stream.stream, y_count, beta, y));
         return CREMA_STATUS_OK;
     }
     cublasOperation_t op_a = trans_a == CREMA_OP_N ? CUBLAS_OP_T : CUBLAS_OP_N;

@@ -20,9 +20,9 @@ extern "C" CREMA_API int32_t crema_device_malloc(int32_t device, int64_t bytes, 
         size_t free_b = 0, total_b = 0;
         cudaMemGetInfo(&free_b, &total_b);
         return crema::fail(CREMA_STATUS_OUT_OF_MEMORY,
-                           "cudaErrorMemoryAllocation: out of device memory allocating " + std::to_string(bytes) +
-                               " bytes on device " + std::to_string(device) + " (" + std::to_string(free_b) +
-                               " of " + std::to_string(total_b) + " bytes free)");
+                           "cudaErrorMemoryAllocation: out of device memory allocating " +
+                               std::to_string(bytes) + " bytes on device " + std::to_string(device) + " (" +
+                               std::to_string(free_b) + " of " + std::to_string(total_b) + " bytes free)");
     }
     CREMA_CUDA_CHECK(error);
     return CREMA_STATUS_OK;
@@ -49,7 +49,8 @@ extern "C" CREMA_API int32_t crema_memset(void* pointer, int32_t value, int64_t 
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_memset_async(void* pointer, int32_t value, int64_t bytes, crema_stream* stream) {
+extern "C" CREMA_API int32_t crema_memset_async(void* pointer, int32_t value, int64_t bytes,
+                                                crema_stream* stream) {
     CREMA_API_BEGIN
     CREMA_REQUIRE_BYTES(bytes);
     if (bytes == 0) return CREMA_STATUS_OK;
@@ -74,19 +75,22 @@ int32_t copy_async(void* dst, const void* src, int64_t bytes, cudaMemcpyKind kin
 }
 }  // namespace
 
-extern "C" CREMA_API int32_t crema_memcpy_host_to_device(void* device_dst, const void* host_src, int64_t bytes) {
+extern "C" CREMA_API int32_t crema_memcpy_host_to_device(void* device_dst, const void* host_src,
+                                                         int64_t bytes) {
     CREMA_API_BEGIN
     return copy(device_dst, host_src, bytes, cudaMemcpyHostToDevice);
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_memcpy_device_to_host(void* host_dst, const void* device_src, int64_t bytes) {
+extern "C" CREMA_API int32_t crema_memcpy_device_to_host(void* host_dst, const void* device_src,
+                                                         int64_t bytes) {
     CREMA_API_BEGIN
     return copy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost);
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_memcpy_device_to_device(void* device_dst, const void* device_src, int64_t bytes) {
+extern "C" CREMA_API int32_t crema_memcpy_device_to_device(void* device_dst, const void* device_src,
+                                                           int64_t bytes) {
     CREMA_API_BEGIN
     return copy(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice);
     CREMA_API_END

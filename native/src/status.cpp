@@ -14,16 +14,26 @@ const char* file_name(const char* path) {
 
 const char* cublas_status_name(cublasStatus_t status) {
     switch (status) {
-        case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-        case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
-        case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-        case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
-        case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
-        case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-        case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
-        case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-        case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
-        default: return "CUBLAS_STATUS_UNKNOWN";
+        case CUBLAS_STATUS_NOT_INITIALIZED:
+            return "CUBLAS_STATUS_NOT_INITIALIZED";
+        case CUBLAS_STATUS_ALLOC_FAILED:
+            return "CUBLAS_STATUS_ALLOC_FAILED";
+        case CUBLAS_STATUS_INVALID_VALUE:
+            return "CUBLAS_STATUS_INVALID_VALUE";
+        case CUBLAS_STATUS_ARCH_MISMATCH:
+            return "CUBLAS_STATUS_ARCH_MISMATCH";
+        case CUBLAS_STATUS_MAPPING_ERROR:
+            return "CUBLAS_STATUS_MAPPING_ERROR";
+        case CUBLAS_STATUS_EXECUTION_FAILED:
+            return "CUBLAS_STATUS_EXECUTION_FAILED";
+        case CUBLAS_STATUS_INTERNAL_ERROR:
+            return "CUBLAS_STATUS_INTERNAL_ERROR";
+        case CUBLAS_STATUS_NOT_SUPPORTED:
+            return "CUBLAS_STATUS_NOT_SUPPORTED";
+        case CUBLAS_STATUS_LICENSE_ERROR:
+            return "CUBLAS_STATUS_LICENSE_ERROR";
+        default:
+            return "CUBLAS_STATUS_UNKNOWN";
     }
 }
 }  // namespace
@@ -51,7 +61,8 @@ int32_t fail_cuda(cudaError_t error, const char* expression, const char* file, i
 }
 
 int32_t fail_cublas(cublasStatus_t status, const char* expression, const char* file, int line) {
-    int32_t code = status == CUBLAS_STATUS_ALLOC_FAILED ? CREMA_STATUS_OUT_OF_MEMORY : CREMA_STATUS_CUBLAS_ERROR;
+    int32_t code =
+        status == CUBLAS_STATUS_ALLOC_FAILED ? CREMA_STATUS_OUT_OF_MEMORY : CREMA_STATUS_CUBLAS_ERROR;
     std::string message = std::string(cublas_status_name(status)) + " (" + file_name(file) + ":" +
                           std::to_string(line) + ": " + expression + ")";
     return fail(code, message);
@@ -69,7 +80,8 @@ DeviceGuard::DeviceGuard(int device) {
 
 DeviceGuard::~DeviceGuard() {
     int current = -1;
-    if (previous_ >= 0 && cudaGetDevice(&current) == cudaSuccess && current != previous_) cudaSetDevice(previous_);
+    if (previous_ >= 0 && cudaGetDevice(&current) == cudaSuccess && current != previous_)
+        cudaSetDevice(previous_);
 }
 
 }  // namespace crema

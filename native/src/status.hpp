@@ -35,29 +35,30 @@ class DeviceGuard {
 
 }  // namespace crema
 
-#define CREMA_CUDA_CHECK(expr)                                                      \
-    do {                                                                            \
-        cudaError_t crema_e_ = (expr);                                              \
+#define CREMA_CUDA_CHECK(expr)                                                                       \
+    do {                                                                                             \
+        cudaError_t crema_e_ = (expr);                                                               \
         if (crema_e_ != cudaSuccess) return ::crema::fail_cuda(crema_e_, #expr, __FILE__, __LINE__); \
     } while (0)
 
-#define CREMA_CUBLAS_CHECK(expr)                                                    \
-    do {                                                                            \
-        cublasStatus_t crema_s_ = (expr);                                           \
-        if (crema_s_ != CUBLAS_STATUS_SUCCESS) return ::crema::fail_cublas(crema_s_, #expr, __FILE__, __LINE__); \
+#define CREMA_CUBLAS_CHECK(expr)                                              \
+    do {                                                                      \
+        cublasStatus_t crema_s_ = (expr);                                     \
+        if (crema_s_ != CUBLAS_STATUS_SUCCESS)                                \
+            return ::crema::fail_cublas(crema_s_, #expr, __FILE__, __LINE__); \
     } while (0)
 
-#define CREMA_REQUIRE(condition, message)                                              \
-    do {                                                                               \
+#define CREMA_REQUIRE(condition, message)                                                 \
+    do {                                                                                  \
         if (!(condition)) return ::crema::fail(CREMA_STATUS_INVALID_ARGUMENT, (message)); \
     } while (0)
 
 #define CREMA_API_BEGIN try {
-#define CREMA_API_END                                  \
-    }                                                  \
-    catch (const std::exception& crema_ex_) {          \
-        return ::crema::fail_internal(crema_ex_.what()); \
-    }                                                  \
-    catch (...) {                                      \
+#define CREMA_API_END                                           \
+    }                                                           \
+    catch (const std::exception& crema_ex_) {                   \
+        return ::crema::fail_internal(crema_ex_.what());        \
+    }                                                           \
+    catch (...) {                                               \
         return ::crema::fail_internal("unknown C++ exception"); \
     }

@@ -120,7 +120,8 @@ extern "C" CREMA_API int32_t crema_event_query(crema_event* event) {
     CREMA_API_END
 }
 
-extern "C" CREMA_API int32_t crema_event_elapsed_ms(crema_event* start, crema_event* end, float* milliseconds) {
+extern "C" CREMA_API int32_t crema_event_elapsed_ms(crema_event* start, crema_event* end,
+                                                    float* milliseconds) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(start && end && milliseconds, "crema_event_elapsed_ms: arguments must not be NULL");
     CREMA_CUDA_CHECK(cudaEventElapsedTime(milliseconds, start->event, end->event));
