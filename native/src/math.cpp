@@ -137,6 +137,14 @@ int32_t gemm(const char* op, crema_context* context, int32_t trans_a, int32_t tr
     CREMA_REQUIRE(k * n == 0 || b, std::string(op) + ": b must not be NULL");
     CREMA_REQUIRE(m * n == 0 || c, std::string(op) + ": c must not be NULL");
     if (m == 0 || n == 0) return CREMA_STATUS_OK;
+    if (k == 0) {
+        // C = beta C by definition; do not depend on how cuBLAS treats an empty inner dimension.
+        if (beta == T(0))
+            CREMA_CUDA_CHECK(crema::kernels::launch_set<T>(context->stream.stream, m * n, T(0), c));
+        else
+            CREMA_CUDA_CHECK(crema::kernels::launch_scal<T>(context->stream.stream, m * n, beta, c));
+        return CREMA_STATUS_OK;
+    }
     int lda = max1(trans_a == CREMA_OP_N ? k : m);
     int ldb = max1(trans_b == CREMA_OP_N ? n : k);
     cublasOperation_t op_a = trans_a == CREMA_OP_N ? CUBLAS_OP_N : CUBLAS_OP_T;

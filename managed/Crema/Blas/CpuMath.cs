@@ -122,7 +122,8 @@ public static class CpuMath
     }
 
     /// <summary>
-    /// C (m × n) = alpha op(A) op(B) + beta C, row-major; op(A) is m × k, op(B) is k × n. beta = 0 overwrites C.
+    /// C (m × n) = alpha op(A) op(B) + beta C, row-major; op(A) is m × k, op(B) is k × n. beta = 0 overwrites C;
+    /// alpha = 0 reads neither A nor B (as BLAS).
     /// Rows of C are computed in parallel for large products.
     /// </summary>
     public static unsafe void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
@@ -169,6 +170,12 @@ public static class CpuMath
                         TensorPrimitives.Multiply(cRow, beta, cRow);
                     }
 
+                    if (T.IsZero(alpha) || k == 0)
+                    {
+                        // As BLAS: C = beta C, and NaN in A or B does not reach C.
+                        continue;
+                    }
+
                     if (transB == Transpose.NoTrans)
                     {
                         // C[i, :] += (alpha A[i, p]) B[p, :], streaming rows of B.
@@ -201,16 +208,43 @@ public static class CpuMath
         }
     }
 
-    /// <summary>y = alpha op(A) x + beta y, A is m × n row-major; beta = 0 overwrites y.</summary>
+    /// <summary>y = alpha op(A) x + beta y, A is m × n row-major; beta = 0 overwrites y; alpha = 0 reads neither A nor x.</summary>
     public static void Gemv<T>(Transpose transA, int m, int n, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> x, T beta, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         MathChecks.Gemv(transA, m, n, a.Length, x.Length, y.Length);
         int rows = transA == Transpose.NoTrans ? m : n;
-        int inner = transA == Transpose.NoTrans ? n : m;
+        var target = y[..rows];
+        if (T.IsZero(beta))
+        {
+            target.Clear();
+        }
+        else if (beta != T.One)
+        {
+            TensorPrimitives.Multiply(target, beta, target);
+        }
 
-        // As a gemm with one column: y (rows × 1) = alpha op(A) x (inner × 1) + beta y.
-        Gemm(transA, Transpose.NoTrans, rows, 1, inner, alpha, a, x, beta, y);
+        if (T.IsZero(alpha))
+        {
+            return;
+        }
+
+        if (transA == Transpose.NoTrans)
+        {
+            // y[i] += alpha dot(A[i, :], x): rows of A are contiguous.
+            for (int i = 0; i < m; i++)
+            {
+                target[i] += alpha * TensorPrimitives.Dot(a.Slice(i * n, n), x[..n]);
+            }
+        }
+        else
+        {
+            // y += (alpha x[p]) A[p, :]: stream the rows of A instead of gathering its columns.
+            for (int p = 0; p < m; p++)
+            {
+                TensorPrimitives.MultiplyAdd(a.Slice(p * n, n), alpha * x[p], target, target);
+            }
+        }
     }
 
     internal static void CheckSameLength(long x, long y, string xName, string yName)

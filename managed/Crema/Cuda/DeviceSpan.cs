@@ -133,7 +133,7 @@ public readonly struct DeviceSpan<T>
     {
         if (Buffer is null)
         {
-            throw new InvalidOperationException("the device span is default-initialised and points to no buffer");
+            throw new ArgumentException("a default DeviceSpan points to no buffer");
         }
 
         ObjectDisposedException.ThrowIf(Buffer.IsDisposed, Buffer);
