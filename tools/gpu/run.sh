@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One complete GPU run, on the GPU machine (CUDA toolkit and PyTorch, no .NET). Prepare here with
+#   ./build.sh gpu-pack          # self-contained tests/CLI/bench -> .gpu/crema-gpu.tgz (ignored by git)
+# then run there from the repository root, carrying .gpu:
+#   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
+# Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
+# (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS benchmarks and the PyTorch peer
+# (CREMA_GPU_BENCH=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+ROOT=$PWD
+OUT=${OUT:-$ROOT/gpu-out}
+mkdir -p "$OUT"
+PACK=${CREMA_GPU_PACK:-$ROOT/.gpu/crema-gpu.tgz}
+started=$(date +%s)
+elapsed() { echo "$(( $(date +%s) - started ))s"; }
+summary=()
+note() { summary+=("$*"); echo "==> $*"; }
+
+gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1)
+note "card: $gpu"
+note "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
+
+# 1. Native library, built here for this card.
+if cmake -S . -B build/gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${CREMA_CUDA_ARCHITECTURES:-native}" \
+     > "$OUT/native-build.log" 2>&1 && cmake --build build/gpu -j "$(nproc)" >> "$OUT/native-build.log" 2>&1; then
+  note "native build: ok ($(elapsed))"
+else
+  tail -40 "$OUT/native-build.log"
+  note "native build: FAILED (see native-build.log)"
+  printf '%s\n' "${summary[@]}"
+  exit 1
+fi
+
+# 2. The self-contained publish, with the library beside the executables.
+if [ ! -f "$PACK" ]; then
+  note "no $PACK: run ./build.sh gpu-pack here and carry .gpu"
+  printf '%s\n' "${summary[@]}"
+  exit 1
+fi
+work=$(mktemp -d)
+tar xzf "$PACK" -C "$work"
+cp build/gpu/libcrema.so "$work/pub/"
+PUB=$work/pub
+
+# 3. What the library sees.
+"$PUB/Crema.Cli" info --engine gpu > "$OUT/info.txt" 2>&1
+note "crema info --engine gpu: exit $? ($(grep -m1 -E '^\s+\[0\]' "$OUT/info.txt" | xargs))"
+
+# 4. Every test, CPU and GPU.
+(cd "$PUB" && timeout 600 ./Crema.Tests --output Detailed --no-ansi --no-progress > "$OUT/tests.log" 2>&1)
+test_code=$?
+test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
+test_ok=$?
+echo "$test_summary" > "$OUT/test-summary.txt"
+gpu_skips=$(grep -c 'GPU unavailable' "$OUT/tests.log")
+note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
+
+# 5. Benchmarks and the PyTorch peer (opt-in: they cost device time).
+if [ "${CREMA_GPU_BENCH:-0}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
+  (cd "$PUB" && timeout 240 ./Crema.Bench --inprocess --filter '*Gpu*' --job short > "$OUT/bench.log" 2>&1)
+  note "bench: exit $? ($(elapsed))"
+  if [ -f bench/peer/torch_blas.py ]; then
+    timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
+    note "torch peer: exit $? ($(elapsed))"
+  fi
+fi
+
+rm -rf "$work"
+echo
+echo "================ summary ================"
+echo "$test_summary" | grep -E '^(  failed|  error|Skipped|  +[0-9]+ )' | head -30
+printf '%s\n' "${summary[@]}"
+[ "$test_ok" = 0 ]
