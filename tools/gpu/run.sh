@@ -53,7 +53,7 @@ test_code=$?
 test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
 test_ok=$?
 echo "$test_summary" > "$OUT/test-summary.txt"
-gpu_skips=$(grep -c 'GPU unavailable' "$OUT/tests.log")
+gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
 note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
 
 # 5. Benchmarks and the PyTorch peer (opt-in: they cost device time).
