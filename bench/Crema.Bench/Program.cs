@@ -1,0 +1,49 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Running;
+using Crema;
+using Crema.Bench;
+using Crema.Bench.Blas;
+using Crema.Bench.Columns;
+using Crema.Cuda;
+
+// `--inprocess` runs every benchmark inside this process (InProcessEmitToolchain): the GPU machine has no .NET SDK
+// to build BenchmarkDotNet's usual child project, only this self-contained executable. BenchmarkDotNet's own
+// `--inProcess` option does exactly that and still honours `--job`, so the flag is passed on in its spelling.
+string[] benchmarkArgs = [.. args.Select(a => string.Equals(a, "--inprocess", StringComparison.OrdinalIgnoreCase) ? "--inProcess" : a)];
+
+var config = DefaultConfig.Instance
+    .WithOrderer(new OpOrderer())
+    .AddColumn(RateColumn.Bandwidth, RateColumn.Throughput);
+
+// No GPU (library missing, no device, driver too old, context creation failed): the GPU benchmarks are filtered
+// out with one line that says why, rather than each failing in its [GlobalSetup].
+string? skipReason = null;
+var gpu = CudaRuntime.Probe();
+if (gpu.IsAvailable)
+{
+    try
+    {
+        var context = Engine.GpuContext;
+        double copyGBps = DeviceBandwidth.MeasureCopyGBps(context);
+        Console.WriteLine($"GPU: {gpu.Devices[context.Device]}; CUDA runtime {GpuStatus.FormatCudaVersion(gpu.RuntimeVersion)}, " +
+            $"driver {GpuStatus.FormatCudaVersion(gpu.DriverVersion)}; device copy bandwidth {copyGBps:N0} GB/s");
+        config = config.AddColumn(new FloorColumn(copyGBps));
+    }
+    catch (GpuUnavailableException e)
+    {
+        skipReason = e.Message;
+    }
+}
+else
+{
+    skipReason = $"GPU unavailable: {gpu.Reason ?? "unknown reason"}";
+}
+
+if (skipReason is not null)
+{
+    Console.WriteLine($"GPU benchmarks skipped: {skipReason.Split('\n')[0].Trim()}");
+    config = config.AddFilter(new SimpleFilter(b => !b.Descriptor.HasCategory(BlasBenchmark.GpuCategory)));
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);
