@@ -58,7 +58,7 @@ note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable ski
 
 # 5. Benchmarks and the PyTorch peer (opt-in: they cost device time).
 if [ "${CREMA_GPU_BENCH:-0}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
-  (cd "$PUB" && timeout 240 ./Crema.Bench --inprocess --filter '*Gpu*' --job short > "$OUT/bench.log" 2>&1)
+  (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
   note "bench: exit $? ($(elapsed))"
   if [ -f bench/peer/torch_blas.py ]; then
     timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
@@ -70,5 +70,13 @@ rm -rf "$work"
 echo
 echo "================ summary ================"
 echo "$test_summary" | grep -E '^(  failed|  error|Skipped|  +[0-9]+ )' | head -30
+if [ -f "$OUT/bench.log" ]; then
+  echo "--- Crema GPU benchmarks (bench.log) ---"
+  grep -E '^\|' "$OUT/bench.log" | grep -vE '^\|[-: |]+\|$' | head -16
+fi
+if [ -f "$OUT/torch_blas.txt" ]; then
+  echo "--- PyTorch peer (torch_blas.txt) ---"
+  grep -E '^(\||torch)' "$OUT/torch_blas.txt" | head -16
+fi
 printf '%s\n' "${summary[@]}"
 [ "$test_ok" = 0 ]
