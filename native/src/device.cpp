@@ -55,8 +55,12 @@ extern "C" CREMA_API int32_t crema_device_get_properties(int32_t device,
     properties->multiprocessor_count = prop.multiProcessorCount;
     properties->max_threads_per_block = prop.maxThreadsPerBlock;
     properties->warp_size = prop.warpSize;
-    properties->memory_bus_width = prop.memoryBusWidth;
-    properties->memory_clock_khz = prop.memoryClockRate;
+    // CUDA 13 dropped cudaDeviceProp::memoryClockRate; the attribute query works on every version.
+    int memory_clock = 0, bus_width = 0;
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&memory_clock, cudaDevAttrMemoryClockRate, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&bus_width, cudaDevAttrGlobalMemoryBusWidth, device));
+    properties->memory_bus_width = bus_width;
+    properties->memory_clock_khz = memory_clock;
     properties->pci_bus_id = prop.pciBusID;
     return CREMA_STATUS_OK;
     CREMA_API_END

@@ -20,9 +20,12 @@ std::string count_message(const char* op, int64_t n) {
     crema::DeviceGuard guard(context->device);                              \
     CREMA_CUDA_CHECK(guard.status())
 
-#define CREMA_CHECK_VECTOR(op, n, pointer)         \
-    CREMA_REQUIRE((n) >= 0, count_message(op, n)); \
-    CREMA_REQUIRE((n) == 0 || (pointer), std::string(op) + ": " #pointer " must not be NULL")
+// One statement (do/while), so `if (...) CREMA_CHECK_VECTOR(...);` guards both checks.
+#define CREMA_CHECK_VECTOR(op, n, pointer)                                                         \
+    do {                                                                                           \
+        CREMA_REQUIRE((n) >= 0, count_message(op, n));                                             \
+        CREMA_REQUIRE((n) == 0 || (pointer), std::string(op) + ": " #pointer " must not be NULL"); \
+    } while (0)
 
 template <typename T>
 int32_t set(const char* op, crema_context* context, int64_t n, T alpha, T* y) {

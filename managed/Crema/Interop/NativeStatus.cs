@@ -18,7 +18,9 @@ internal static class NativeStatus
     {
         var code = (CremaStatus)status;
         string text = LastErrorMessage();
-        string call = expression.Split('(', 2)[0];
+        // The expression may be "IsFloat<T>() ? CremaNative.crema_sasum(...) : ..."; name the first native call.
+        var native = System.Text.RegularExpressions.Regex.Match(expression, @"crema_\w+");
+        string call = native.Success ? native.Value : expression.Split('(', 2)[0];
         string message = string.IsNullOrEmpty(text) ? $"{call} failed with {code}" : $"{text} [{code} from {call}]";
         return code == CremaStatus.InvalidArgument
             ? new CremaException(code, message, new ArgumentException(text))
