@@ -5,7 +5,7 @@
 #   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
 # Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
 # (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS benchmarks and the PyTorch peer
-# (CREMA_GPU_BENCH=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
+# (CREMA_GPU_BENCH=1), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
@@ -56,7 +56,16 @@ echo "$test_summary" > "$OUT/test-summary.txt"
 gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
 note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
 
-# 5. Benchmarks and the PyTorch peer (opt-in: they cost device time).
+# 5. The GPU tests under compute-sanitizer memcheck (opt-in; slow, so the 2^31-element test is left out).
+if [ "${CREMA_GPU_SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool memcheck --error-exitcode 99 \
+     ./Crema.Tests --no-ansi --no-progress --filter "TestCategory=GPU&FullyQualifiedName!~LargeTensor" \
+     > "$OUT/memcheck.log" 2>&1)
+  sanitize_code=$?
+  note "memcheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/memcheck.log" | xargs) ($(elapsed))"
+fi
+
+# 6. Benchmarks and the PyTorch peer (opt-in: they cost device time).
 if [ "${CREMA_GPU_BENCH:-0}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
   (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
   note "bench: exit $? ($(elapsed))"
