@@ -56,13 +56,20 @@ echo "$test_summary" > "$OUT/test-summary.txt"
 gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
 note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
 
-# 5. The GPU tests under compute-sanitizer memcheck (opt-in; slow, so the 2^31-element test is left out).
+# 5. The GPU tests under compute-sanitizer memcheck and racecheck (opt-in; slow, so the 2^31-element test is left
+#    out). API errors are not reported: one test provokes an out-of-memory error on purpose.
 if [ "${CREMA_GPU_SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool memcheck --error-exitcode 99 \
+  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 99 \
      ./Crema.Tests --no-ansi --no-progress --filter "TestCategory=GPU&FullyQualifiedName!~LargeTensor" \
      > "$OUT/memcheck.log" 2>&1)
   sanitize_code=$?
   note "memcheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/memcheck.log" | xargs) ($(elapsed))"
+  # racecheck: the reductions' shared-memory trees.
+  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool racecheck --report-api-errors no --error-exitcode 99 \
+     ./Crema.Tests --no-ansi --no-progress --filter "FullyQualifiedName~GpuMathParityTests" \
+     > "$OUT/racecheck.log" 2>&1)
+  sanitize_code=$?
+  note "racecheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/racecheck.log" | xargs) ($(elapsed))"
 fi
 
 # 6. Benchmarks and the PyTorch peer (opt-in: they cost device time).
