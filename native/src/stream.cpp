@@ -4,6 +4,18 @@
 #include "handles.hpp"
 #include "status.hpp"
 
+namespace {
+// Queries answer NOT_READY (with no error message) while work is pending.
+int32_t query_status(cudaError_t error, const char* expression) {
+    if (error == cudaErrorNotReady) {
+        cudaGetLastError();
+        return CREMA_STATUS_NOT_READY;
+    }
+    if (error != cudaSuccess) return crema::fail_cuda(error, expression, __FILE__, __LINE__);
+    return CREMA_STATUS_OK;
+}
+}  // namespace
+
 extern "C" CREMA_API int32_t crema_stream_create(int32_t device, crema_stream** stream) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(stream, "crema_stream_create: stream must not be NULL");
@@ -44,13 +56,7 @@ extern "C" CREMA_API int32_t crema_stream_synchronize(crema_stream* stream) {
 extern "C" CREMA_API int32_t crema_stream_query(crema_stream* stream) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(stream, "crema_stream_query: stream must not be NULL");
-    cudaError_t error = cudaStreamQuery(stream->stream);
-    if (error == cudaErrorNotReady) {
-        cudaGetLastError();
-        return CREMA_STATUS_NOT_READY;
-    }
-    CREMA_CUDA_CHECK(error);
-    return CREMA_STATUS_OK;
+    return query_status(cudaStreamQuery(stream->stream), "cudaStreamQuery(stream->stream)");
     CREMA_API_END
 }
 
@@ -110,13 +116,7 @@ extern "C" CREMA_API int32_t crema_event_synchronize(crema_event* event) {
 extern "C" CREMA_API int32_t crema_event_query(crema_event* event) {
     CREMA_API_BEGIN
     CREMA_REQUIRE(event, "crema_event_query: event must not be NULL");
-    cudaError_t error = cudaEventQuery(event->event);
-    if (error == cudaErrorNotReady) {
-        cudaGetLastError();
-        return CREMA_STATUS_NOT_READY;
-    }
-    CREMA_CUDA_CHECK(error);
-    return CREMA_STATUS_OK;
+    return query_status(cudaEventQuery(event->event), "cudaEventQuery(event->event)");
     CREMA_API_END
 }
 

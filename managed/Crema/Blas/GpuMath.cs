@@ -70,68 +70,27 @@ public static class GpuMath
 
     /// <summary>Σ |x[i]|, read back to the host (blocks until the stream reaches it).</summary>
     public static T Asum<T>(DeviceSpan<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        using var px = x.Acquire();
-        NativeStatus.ThrowIfFailed(IsFloat<T>()
-            ? CremaNative.crema_sasum(x.Context.Handle, x.Length, px.Pointer, x.Context.ScalarPointer)
-            : CremaNative.crema_dasum(x.Context.Handle, x.Length, px.Pointer, x.Context.ScalarPointer));
-        return x.Context.ReadScalar<T>(x.Context.ScalarPointer);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToHost(Reduction.Asum, x, x);
 
     /// <summary>Σ |x[i]| into <paramref name="result"/>[0] on the device (asynchronous).</summary>
     public static void Asum<T>(DeviceSpan<T> x, DeviceSpan<T> result)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var context = Pair(x, result, checkLength: false);
-        using var px = x.Acquire();
-        using var pr = ScalarTarget(result);
-        NativeStatus.ThrowIfFailed(IsFloat<T>()
-            ? CremaNative.crema_sasum(context.Handle, x.Length, px.Pointer, pr.Pointer)
-            : CremaNative.crema_dasum(context.Handle, x.Length, px.Pointer, pr.Pointer));
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToDevice(Reduction.Asum, x, x, result);
 
     /// <summary>Σ x[i]², read back to the host.</summary>
     public static T Sumsq<T>(DeviceSpan<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        using var px = x.Acquire();
-        NativeStatus.ThrowIfFailed(IsFloat<T>()
-            ? CremaNative.crema_ssumsq(x.Context.Handle, x.Length, px.Pointer, x.Context.ScalarPointer)
-            : CremaNative.crema_dsumsq(x.Context.Handle, x.Length, px.Pointer, x.Context.ScalarPointer));
-        return x.Context.ReadScalar<T>(x.Context.ScalarPointer);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToHost(Reduction.Sumsq, x, x);
 
     /// <summary>Σ x[i]² into <paramref name="result"/>[0] on the device (asynchronous).</summary>
     public static void Sumsq<T>(DeviceSpan<T> x, DeviceSpan<T> result)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var context = Pair(x, result, checkLength: false);
-        using var px = x.Acquire();
-        using var pr = ScalarTarget(result);
-        NativeStatus.ThrowIfFailed(IsFloat<T>()
-            ? CremaNative.crema_ssumsq(context.Handle, x.Length, px.Pointer, pr.Pointer)
-            : CremaNative.crema_dsumsq(context.Handle, x.Length, px.Pointer, pr.Pointer));
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToDevice(Reduction.Sumsq, x, x, result);
 
     /// <summary>Σ x[i]·y[i], read back to the host.</summary>
     public static T Dot<T>(DeviceSpan<T> x, DeviceSpan<T> y)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var context = Pair(x, y);
-        DotInto(context, x, y, context.ScalarPointer);
-        return context.ReadScalar<T>(context.ScalarPointer);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToHost(Reduction.Dot, x, y);
 
     /// <summary>Σ x[i]·y[i] into <paramref name="result"/>[0] on the device (asynchronous).</summary>
     public static void Dot<T>(DeviceSpan<T> x, DeviceSpan<T> y, DeviceSpan<T> result)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var context = Pair(x, y);
-        _ = Pair(x, result, checkLength: false);
-        using var pr = ScalarTarget(result);
-        DotInto(context, x, y, pr.Pointer);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> => ReduceToDevice(Reduction.Dot, x, y, result);
 
     /// <summary>C (m × n) = alpha op(A) op(B) + beta C, row-major, through cuBLAS; beta = 0 overwrites C.</summary>
     public static void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
@@ -164,25 +123,45 @@ public static class GpuMath
             : CremaNative.crema_dgemv(context.Handle, (int)transA, m, n, AsDouble(alpha), pa.Pointer, px.Pointer, AsDouble(beta), py.Pointer));
     }
 
-    private static void DotInto<T>(CudaContext context, DeviceSpan<T> x, DeviceSpan<T> y, nint result)
+    private static T ReduceToHost<T>(Reduction kind, DeviceSpan<T> x, DeviceSpan<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var px = x.Acquire();
-        using var py = y.Acquire();
-        NativeStatus.ThrowIfFailed(IsFloat<T>()
-            ? CremaNative.crema_sdot(context.Handle, x.Length, px.Pointer, py.Pointer, result)
-            : CremaNative.crema_ddot(context.Handle, x.Length, px.Pointer, py.Pointer, result));
+        var context = Pair(x, y);
+        Reduce(kind, context, x, y, context.ScalarPointer);
+        return context.ReadScalar<T>(context.ScalarPointer);
     }
 
-    private static DevicePointer ScalarTarget<T>(DeviceSpan<T> result)
-        where T : unmanaged
+    private static void ReduceToDevice<T>(Reduction kind, DeviceSpan<T> x, DeviceSpan<T> y, DeviceSpan<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var context = Pair(x, y);
+        _ = Pair(x, result, checkLength: false);
         if (result.Length < 1)
         {
             throw new ArgumentException("result must have room for one element", nameof(result));
         }
 
-        return result.Acquire();
+        using var pr = result.Acquire();
+        Reduce(kind, context, x, y, pr.Pointer);
+    }
+
+    /// <summary>Queues one deterministic reduction writing to the device address <paramref name="result"/>.</summary>
+    private static void Reduce<T>(Reduction kind, CudaContext context, DeviceSpan<T> x, DeviceSpan<T> y, nint result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var px = x.Acquire();
+        using var py = y.Acquire();
+        var handle = context.Handle;
+        long n = x.Length;
+        NativeStatus.ThrowIfFailed((kind, IsFloat<T>()) switch
+        {
+            (Reduction.Asum, true) => CremaNative.crema_sasum(handle, n, px.Pointer, result),
+            (Reduction.Asum, false) => CremaNative.crema_dasum(handle, n, px.Pointer, result),
+            (Reduction.Sumsq, true) => CremaNative.crema_ssumsq(handle, n, px.Pointer, result),
+            (Reduction.Sumsq, false) => CremaNative.crema_dsumsq(handle, n, px.Pointer, result),
+            (Reduction.Dot, true) => CremaNative.crema_sdot(handle, n, px.Pointer, py.Pointer, result),
+            _ => CremaNative.crema_ddot(handle, n, px.Pointer, py.Pointer, result),
+        });
     }
 
     /// <summary>Both spans must live on the same context (one stream orders the op); usually the same length.</summary>
@@ -228,4 +207,11 @@ public static class GpuMath
 
     private static double AsDouble<T>(T value)
         where T : unmanaged, IFloatingPointIeee754<T> => double.CreateTruncating(value);
+
+    private enum Reduction
+    {
+        Asum,
+        Sumsq,
+        Dot,
+    }
 }
