@@ -18,7 +18,10 @@ public enum ComputeEngine
 public static class Engine
 {
     private static readonly Lock Gate = new();
-    private static CudaContext? context;
+
+    // One context per device, kept for the life of the process: buffers allocated on a device stay usable when
+    // the engine moves to another one.
+    private static readonly Dictionary<int, CudaContext> Contexts = [];
     private static int device;
 
     /// <summary>The engine in use.</summary>
@@ -62,9 +65,10 @@ public static class Engine
     {
         lock (Gate)
         {
-            if (context is not null && deviceIndex == device)
+            if (Contexts.TryGetValue(deviceIndex, out var existing))
             {
-                return context;
+                device = deviceIndex;
+                return existing;
             }
 
             var status = CudaRuntime.Probe();
@@ -82,8 +86,7 @@ public static class Engine
             try
             {
                 var created = new CudaContext(deviceIndex);
-                context?.Dispose();
-                context = created;
+                Contexts.Add(deviceIndex, created);
                 device = deviceIndex;
                 return created;
             }

@@ -53,7 +53,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     /// <summary>Copies host data into the start of the buffer and waits.</summary>
     public void CopyFrom(ReadOnlySpan<T> source) => Span.CopyFrom(source);
 
-    /// <summary>Copies the start of the buffer to host memory and waits.</summary>
+    /// <summary>Copies the whole buffer to the start of host memory and waits.</summary>
     public void CopyTo(Span<T> destination) => Span.CopyTo(destination);
 
     /// <summary>The buffer's contents as a new array (blocking).</summary>

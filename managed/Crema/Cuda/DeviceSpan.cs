@@ -47,12 +47,13 @@ public readonly struct DeviceSpan<T>
         }
     }
 
-    /// <summary>Copies the start of this span to host memory and waits.</summary>
+    /// <summary>Copies the whole span to the start of host memory and waits (as <see cref="Span{T}.CopyTo"/>).</summary>
     public unsafe void CopyTo(Span<T> destination)
     {
+        CheckDestination(destination.Length);
         fixed (T* host = destination)
         {
-            CopyToHost(host, destination.Length);
+            CopyToHost(host, Length);
         }
     }
 
@@ -66,7 +67,7 @@ public readonly struct DeviceSpan<T>
         Context.Synchronize();
     }
 
-    /// <summary>Copies <paramref name="count"/> elements to host memory and waits (64-bit counts).</summary>
+    /// <summary>Copies the first <paramref name="count"/> elements to host memory and waits (64-bit counts).</summary>
     internal unsafe void CopyToHost(T* host, long count)
     {
         CheckFits(count, "destination");
@@ -90,13 +91,13 @@ public readonly struct DeviceSpan<T>
             dst.Pointer, src.Pointer, Length * sizeof(T), Context.Stream.Handle));
     }
 
-    /// <summary>Copies to pinned host memory without waiting; synchronise the context's stream before reading it.</summary>
+    /// <summary>Copies the whole span to pinned host memory without waiting; synchronise the context's stream before reading it.</summary>
     public unsafe void CopyToAsync(PinnedHostBuffer<T> destination)
     {
-        CheckFits(destination.Length, "destination");
+        CheckDestination(destination.Length);
         using var device = Acquire();
         NativeStatus.ThrowIfFailed(CremaNative.crema_memcpy_device_to_host_async(
-            destination.Pointer, device.Pointer, Math.Min(Length, destination.Length) * sizeof(T), Context.Stream.Handle));
+            destination.Pointer, device.Pointer, Length * sizeof(T), Context.Stream.Handle));
     }
 
     /// <summary>Copies from pinned host memory without waiting; keep the host buffer unchanged until the stream is done.</summary>
@@ -145,6 +146,15 @@ public readonly struct DeviceSpan<T>
         bool added = false;
         Buffer.Handle.DangerousAddRef(ref added);
         return new DevicePointer(Buffer.Handle, Buffer.Handle.DangerousGetHandle() + (nint)(Offset * sizeof(T)));
+    }
+
+    private void CheckDestination(long hostLength)
+    {
+        if (hostLength < Length)
+        {
+            throw new ArgumentException(
+                $"destination has {hostLength} elements but the device span has {Length}", "destination");
+        }
     }
 
     private void CheckFits(long hostLength, string name)

@@ -174,4 +174,18 @@ public class CudaWrapperTests : GpuTestBase
         var e = Assert.Throws<ArgumentException>(() => buffer.CopyFrom(new float[5]));
         Assert.That(e!.Message, Does.Contain("5").And.Contain("4"));
     }
+
+    [Test]
+    public void CopyTo_NeedsRoomForTheWholeSpan_LikeSpanCopyTo()
+    {
+        using var buffer = Context.Allocate<float>(4);
+        buffer.CopyFrom([1f, 2f, 3f, 4f]);
+
+        var e = Assert.Throws<ArgumentException>(() => buffer.CopyTo(new float[3]));
+        Assert.That(e!.Message, Does.Contain("3").And.Contain("4"));
+
+        var larger = new float[6];
+        buffer.CopyTo(larger);
+        Assert.That(larger, Is.EqualTo(new[] { 1f, 2f, 3f, 4f, 0f, 0f }));
+    }
 }
