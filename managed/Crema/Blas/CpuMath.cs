@@ -139,12 +139,29 @@ public static class CpuMath
         fixed (T* pa = a, pb = b, pc = c)
         {
             T* ap = pa, bp = pb, cp = pc;
+            // As BLAS: with alpha = 0 or k = 0, C = beta C and A and B are not read (their NaN cannot reach C).
+            bool accumulate = !T.IsZero(alpha) && k > 0;
             void Rows(int rowStart, int rowEnd)
             {
-                // op(A)'s row i is contiguous unless A is transposed; then gather it once per row.
-                T[]? gathered = transA == Transpose.Trans ? new T[k] : null;
+                // op(A)'s row i is contiguous unless A is transposed; then it is gathered once per row.
+                T[]? gathered = accumulate && transA == Transpose.Trans ? new T[k] : null;
                 for (int i = rowStart; i < rowEnd; i++)
                 {
+                    var cRow = new Span<T>(cp + (long)i * n, n);
+                    if (T.IsZero(beta))
+                    {
+                        cRow.Clear();
+                    }
+                    else if (beta != T.One)
+                    {
+                        TensorPrimitives.Multiply(cRow, beta, cRow);
+                    }
+
+                    if (!accumulate)
+                    {
+                        continue;
+                    }
+
                     ReadOnlySpan<T> aRow;
                     if (gathered is null)
                     {
@@ -158,22 +175,6 @@ public static class CpuMath
                         }
 
                         aRow = gathered;
-                    }
-
-                    var cRow = new Span<T>(cp + (long)i * n, n);
-                    if (T.IsZero(beta))
-                    {
-                        cRow.Clear();
-                    }
-                    else if (beta != T.One)
-                    {
-                        TensorPrimitives.Multiply(cRow, beta, cRow);
-                    }
-
-                    if (T.IsZero(alpha) || k == 0)
-                    {
-                        // As BLAS: C = beta C, and NaN in A or B does not reach C.
-                        continue;
                     }
 
                     if (transB == Transpose.NoTrans)
