@@ -126,7 +126,11 @@ public sealed unsafe class SyncedMemory<T>
                 break;
             case SyncedHead.HeadAtGpu:
                 AllocateHost();
-                device!.Span.CopyToHost((T*)host!.Pointer, Count);
+                if (Count > 0)
+                {
+                    device!.Span.CopyToHost((T*)host!.Pointer, Count);
+                }
+
                 Head = SyncedHead.Synced;
                 break;
         }

@@ -23,6 +23,18 @@ public class BlobGpuTests<T> : GpuTestBase
     }
 
     [Test]
+    public void EmptyBlob_MovesBetweenSidesWithoutAllocating()
+    {
+        using var blob = new Blob<T>(0, 3);
+
+        Assert.That(blob.MutableGpuData.Length, Is.Zero);
+        Assert.That(blob.CpuData.Length, Is.Zero);
+        Assert.That(blob.Data.Head, Is.EqualTo(SyncedHead.Synced));
+        Assert.That(blob.AsumData(), Is.EqualTo(T.Zero));
+        blob.Update();
+    }
+
+    [Test]
     public void HeadStates_MoveAsCaffesSyncedMemoryDoes()
     {
         using var blob = new Blob<T>(4);
