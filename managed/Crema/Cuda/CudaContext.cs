@@ -16,6 +16,7 @@ public sealed class CudaContext : IDisposable
     /// <summary>Creates a context on <paramref name="device"/>.</summary>
     public CudaContext(int device = 0)
     {
+        NativeLibraryResolver.EnsureLoaded();
         NativeStatus.ThrowIfFailed(CremaNative.crema_context_create(device, out var created));
         Handle = created;
         Device = device;

@@ -8,6 +8,7 @@ public sealed class CudaEvent : IDisposable
     /// <summary>Creates an event on <paramref name="device"/>.</summary>
     public CudaEvent(int device)
     {
+        NativeLibraryResolver.EnsureLoaded();
         NativeStatus.ThrowIfFailed(CremaNative.crema_event_create(device, out var created));
         Handle = created;
     }

@@ -66,6 +66,7 @@ public static class CudaRuntime
     /// <summary>Properties of device <paramref name="device"/>.</summary>
     public static unsafe CudaDeviceInfo GetDeviceInfo(int device)
     {
+        NativeLibraryResolver.EnsureLoaded();
         NativeStatus.ThrowIfFailed(CremaNative.crema_device_get_properties(device, out var p));
         var name = new ReadOnlySpan<byte>(p.name, 256);
         int end = name.IndexOf((byte)0);
@@ -84,6 +85,7 @@ public static class CudaRuntime
     /// <summary>Free and total memory of a device, in bytes.</summary>
     public static (long Free, long Total) GetMemoryInfo(int device)
     {
+        NativeLibraryResolver.EnsureLoaded();
         NativeStatus.ThrowIfFailed(CremaNative.crema_device_get_memory_info(device, out long free, out long total));
         return (free, total);
     }

@@ -8,6 +8,7 @@ public sealed class CudaStream : IDisposable
     /// <summary>Creates a stream on <paramref name="device"/>.</summary>
     public CudaStream(int device)
     {
+        NativeLibraryResolver.EnsureLoaded();
         NativeStatus.ThrowIfFailed(CremaNative.crema_stream_create(device, out var created));
         Handle = created;
         Device = device;

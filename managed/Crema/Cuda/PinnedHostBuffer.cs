@@ -15,6 +15,7 @@ public sealed unsafe class PinnedHostBuffer<T> : IDisposable
         Length = length;
         if (length > 0)
         {
+            NativeLibraryResolver.EnsureLoaded();
             NativeStatus.ThrowIfFailed(CremaNative.crema_host_malloc(length * sizeof(T), out nint pointer));
             handle = new PinnedHostMemoryHandle(pointer);
             System.Runtime.InteropServices.NativeMemory.Clear((void*)pointer, (nuint)(length * sizeof(T)));

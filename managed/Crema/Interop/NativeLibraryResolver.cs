@@ -48,6 +48,18 @@ internal static class NativeLibraryResolver
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="GpuUnavailableException"/> with the full trace when the library cannot be loaded, so a
+    /// CUDA wrapper created on a machine without it fails with the reason instead of a bare DllNotFoundException.
+    /// </summary>
+    internal static void EnsureLoaded()
+    {
+        if (!TryLoad(out string report))
+        {
+            throw new GpuUnavailableException(GpuUnavailableReason.LibraryMissing, $"GPU unavailable: {report}");
+        }
+    }
+
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
         name == Libraries.Crema && TryLoad(out _) ? handle : 0;
 
