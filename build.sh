@@ -2,7 +2,7 @@
 # Crema's entry point on Linux/macOS. Verbs:
 #   ./build.sh            build everything (the native library only when nvcc is found; otherwise CPU-only)
 #   ./build.sh test       build, run all tests, end with "N passed, N failed, N skipped"
-#   ./build.sh gpu-pack   self-contained publish of the tests and the CLI for the GPU machine (.gpu/crema-gpu.tgz)
+#   ./build.sh gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.sh info       build and run `crema info` (version, engine, GPU devices or why there are none)
 #   ./build.sh train      the main job; until training lands (issue 5) it runs `crema info`
 #   ./build.sh clean      remove build outputs
@@ -113,6 +113,6 @@ case "$verb" in
     log "training arrives with the main-job issue; until then: crema info"
     run_cli info "$@" ;;
   clean) rm -rf build artifacts .gpu; dotnet clean Crema.slnx -nologo -v quiet >/dev/null 2>&1 || true ;;
-  help|-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
+  help|-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "unknown verb '$verb' (expected build, test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
 esac
