@@ -2,7 +2,7 @@
 # Crema's entry point for PowerShell 7 (Windows, Linux, macOS); the same verbs as build.sh:
 #   ./build.ps1            build everything (the native library only when nvcc is found; otherwise CPU-only)
 #   ./build.ps1 test       build, run all tests, end with "N passed, N failed, N skipped"
-#   ./build.ps1 gpu-pack   self-contained publish of the tests and the CLI for the GPU machine (.gpu/crema-gpu.tgz)
+#   ./build.ps1 gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.ps1 info       build and run `crema info` (version, engine, GPU devices or why there are none)
 #   ./build.ps1 train      the main job; until training lands (issue 5) it runs `crema info`
 #   ./build.ps1 clean      remove build outputs
@@ -239,7 +239,7 @@ function Invoke-GpuPack {
 # Sets $script:ExitCode to the CLI's exit code.
 function Invoke-Cli([string[]]$CliArgs) {
     Build-All
-    & dotnet "managed/Crema.Cli/bin/$Configuration/net10.0/crema.dll" @CliArgs
+    & dotnet "managed/Crema.Cli/bin/$Configuration/net10.0/Crema.Cli.dll" @CliArgs
     $script:ExitCode = $LASTEXITCODE
 }
 
