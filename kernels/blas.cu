@@ -136,22 +136,8 @@ __global__ void reduce_partial_kernel(int64_t n, int64_t vectors, const T* __res
     const V* xv = reinterpret_cast<const V*>(x);
     const V* yv = reinterpret_cast<const V*>(y);
     double sum = 0.0;
-    // Four independent loads per trip: a thread issues them all before it waits, so four times the bytes are
-    // in flight (with one load per trip the partial kernel reached about 2/3 of the copy bandwidth on an
-    // H200).
-    int64_t i = first;
-    constexpr int kUnroll = 4;
-    for (; i + (kUnroll - 1) * stride < vectors; i += kUnroll * stride) {
-        V a[kUnroll], b[kUnroll];
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) {
-            a[u] = xv[i + u * stride];
-            b[u] = Op == Reduction::Dot ? yv[i + u * stride] : V{};
-        }
-#pragma unroll
-        for (int u = 0; u < kUnroll; ++u) sum += vector_terms<Op>(a[u], b[u]);
-    }
-    for (; i < vectors; i += stride) sum += vector_terms<Op>(xv[i], Op == Reduction::Dot ? yv[i] : V{});
+    for (int64_t i = first; i < vectors; i += stride)
+        sum += vector_terms<Op>(xv[i], Op == Reduction::Dot ? yv[i] : V{});
     for (int64_t i = vectors * Vector<T>::width + first; i < n; i += stride)
         sum += term<Op>(x[i], Op == Reduction::Dot ? y[i] : T(0));
     shared[threadIdx.x] = sum;
