@@ -1,0 +1,158 @@
+namespace Crema.Parameters;
+
+/// <summary>
+/// Caffe's <c>LayerParameter</c>: what a layer is, what it reads and writes, and its type-specific settings. Field
+/// names follow Caffe's (<c>loss_weight</c> is <see cref="LossWeight"/>, and so on); <see cref="Parse"/> reads
+/// Caffe's text format. Sub-messages are never null: an unset one holds Caffe's defaults.
+/// </summary>
+public sealed class LayerParameter
+{
+    /// <summary><c>name</c>: the layer's name in its net.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary><c>type</c>: the registry name, e.g. <c>SoftmaxWithLoss</c>.</summary>
+    public string Type { get; set; } = "";
+
+    /// <summary><c>bottom</c>: names of the input blobs.</summary>
+    public List<string> Bottom { get; set; } = [];
+
+    /// <summary><c>top</c>: names of the output blobs.</summary>
+    public List<string> Top { get; set; } = [];
+
+    /// <summary><c>phase</c>: set by the net that builds the layer.</summary>
+    public Phase? Phase { get; set; }
+
+    /// <summary><c>loss_weight</c>: one per top; a loss layer's first top defaults to 1, other tops to 0.</summary>
+    public List<float> LossWeight { get; set; } = [];
+
+    /// <summary><c>param</c>: per learnable blob: sharing name and learning-rate / decay multipliers.</summary>
+    public List<ParamSpec> Param { get; set; } = [];
+
+    /// <summary><c>propagate_down</c>: one per bottom when given; false stops back-propagation to that bottom.</summary>
+    public List<bool> PropagateDown { get; set; } = [];
+
+    /// <summary><c>include</c>: the layer is in a net whose state meets any of these rules.</summary>
+    public List<NetStateRule> Include { get; set; } = [];
+
+    /// <summary><c>exclude</c>: the layer is left out of a net whose state meets any of these rules.</summary>
+    public List<NetStateRule> Exclude { get; set; } = [];
+
+    /// <summary><c>softmax_param</c>.</summary>
+    public SoftmaxParameter SoftmaxParam { get; set; } = new();
+
+    /// <summary><c>loss_param</c>.</summary>
+    public LossParameter LossParam { get; set; } = new();
+
+    /// <summary>Reads a LayerParameter from Caffe's text format (the body, without <c>layer { }</c>).</summary>
+    /// <exception cref="TextFormatException">Malformed text or an unknown field; the message gives line:column.</exception>
+    public static LayerParameter Parse(string text, string? sourceName = null) =>
+        TextFormatBinder.ReadLayerParameter(TextFormat.Parse(text, sourceName));
+
+    /// <summary>A deep copy.</summary>
+    public LayerParameter Clone() => new()
+    {
+        Name = Name,
+        Type = Type,
+        Bottom = [.. Bottom],
+        Top = [.. Top],
+        Phase = Phase,
+        LossWeight = [.. LossWeight],
+        Param = [.. Param.Select(p => p.Clone())],
+        PropagateDown = [.. PropagateDown],
+        Include = [.. Include.Select(r => r.Clone())],
+        Exclude = [.. Exclude.Select(r => r.Clone())],
+        SoftmaxParam = SoftmaxParam.Clone(),
+        LossParam = LossParam.Clone(),
+    };
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Type} layer '{Name}'";
+}
+
+/// <summary>Caffe's <c>ParamSpec</c>: how one learnable blob of a layer is shared and learned.</summary>
+public sealed class ParamSpec
+{
+    /// <summary><c>name</c>: layers giving the same name share the blob.</summary>
+    public string? Name { get; set; }
+
+    /// <summary><c>lr_mult</c>: multiplier on the learning rate (default 1; 0 freezes the blob).</summary>
+    public float LrMult { get; set; } = 1;
+
+    /// <summary><c>decay_mult</c>: multiplier on the weight decay (default 1).</summary>
+    public float DecayMult { get; set; } = 1;
+
+    /// <summary>A copy.</summary>
+    public ParamSpec Clone() => (ParamSpec)MemberwiseClone();
+}
+
+/// <summary>Caffe's <c>NetStateRule</c>: a condition on the net's phase (and level / stages).</summary>
+public sealed class NetStateRule
+{
+    /// <summary><c>phase</c>.</summary>
+    public Phase? Phase { get; set; }
+
+    /// <summary><c>min_level</c>.</summary>
+    public int? MinLevel { get; set; }
+
+    /// <summary><c>max_level</c>.</summary>
+    public int? MaxLevel { get; set; }
+
+    /// <summary><c>stage</c>: all must be in the net's stages.</summary>
+    public List<string> Stage { get; set; } = [];
+
+    /// <summary><c>not_stage</c>: none may be in the net's stages.</summary>
+    public List<string> NotStage { get; set; } = [];
+
+    /// <summary>A deep copy.</summary>
+    public NetStateRule Clone() => new()
+    {
+        Phase = Phase,
+        MinLevel = MinLevel,
+        MaxLevel = MaxLevel,
+        Stage = [.. Stage],
+        NotStage = [.. NotStage],
+    };
+}
+
+/// <summary>Caffe's <c>SoftmaxParameter</c>.</summary>
+public sealed class SoftmaxParameter
+{
+    /// <summary><c>axis</c>: the class axis (default 1); negative counts from the end.</summary>
+    public int Axis { get; set; } = 1;
+
+    /// <summary>A copy.</summary>
+    public SoftmaxParameter Clone() => (SoftmaxParameter)MemberwiseClone();
+}
+
+/// <summary>Caffe's <c>LossParameter</c>, plus PyTorch's <c>label_smoothing</c> and per-class <c>weight</c>.</summary>
+public sealed class LossParameter
+{
+    /// <summary><c>ignore_label</c>: positions with this label add nothing to the loss or gradient.</summary>
+    public int? IgnoreLabel { get; set; }
+
+    /// <summary><c>normalization</c>: unset means <see cref="Normalize"/> decides, else VALID.</summary>
+    public NormalizationMode? Normalization { get; set; }
+
+    /// <summary><c>normalize</c> (legacy): used only when <see cref="Normalization"/> is unset; true = VALID, false = BATCH_SIZE.</summary>
+    public bool? Normalize { get; set; }
+
+    /// <summary><c>label_smoothing</c> in [0, 1]: PyTorch's ε (default 0, off).</summary>
+    public float LabelSmoothing { get; set; }
+
+    /// <summary><c>weight</c>: one per class, PyTorch's class weights (default none).</summary>
+    public List<float> Weight { get; set; } = [];
+
+    /// <summary>The normalization in effect: <see cref="Normalization"/>, else the legacy <see cref="Normalize"/>, else VALID.</summary>
+    public NormalizationMode EffectiveNormalization =>
+        Normalization ?? (Normalize is bool legacy ? (legacy ? NormalizationMode.Valid : NormalizationMode.BatchSize) : NormalizationMode.Valid);
+
+    /// <summary>A deep copy.</summary>
+    public LossParameter Clone() => new()
+    {
+        IgnoreLabel = IgnoreLabel,
+        Normalization = Normalization,
+        Normalize = Normalize,
+        LabelSmoothing = LabelSmoothing,
+        Weight = [.. Weight],
+    };
+}
