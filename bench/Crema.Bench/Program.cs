@@ -5,6 +5,7 @@ using Crema;
 using Crema.Bench;
 using Crema.Bench.Blas;
 using Crema.Bench.Columns;
+using Crema.Bench.Softmax;
 using Crema.Cuda;
 
 // `--inprocess` runs every benchmark inside this process (InProcessEmitToolchain): the GPU machine has no .NET SDK
@@ -14,7 +15,13 @@ string[] benchmarkArgs = [.. args.Select(a => string.Equals(a, "--inprocess", St
 
 var config = DefaultConfig.Instance
     .WithOrderer(new OpOrderer())
-    .AddColumn(RateColumn.Bandwidth, RateColumn.Throughput);
+    .AddColumn(RateColumn.Bandwidth, RateColumn.Throughput, SoftmaxShapeColumn.Instance);
+
+// The CPU rows' floor: a host copy with every core, as the managed path runs its rows on every core.
+double cpuCopyGBps = HostBandwidth.MeasureCopyGBps();
+Console.WriteLine($"CPU: {Environment.ProcessorCount} logical cores; host copy bandwidth {cpuCopyGBps:N1} GB/s (all cores)");
+double? gpuCopyGBps = null;
+string? gpuName = null;
 
 // No GPU (library missing, no device, driver too old, context creation failed): the GPU benchmarks are filtered
 // out with one line that says why, rather than each failing in its [GlobalSetup].
@@ -28,7 +35,8 @@ if (gpu.IsAvailable)
         double copyGBps = DeviceBandwidth.MeasureCopyGBps(context);
         Console.WriteLine($"GPU: {gpu.Devices[context.Device]}; CUDA runtime {GpuStatus.FormatCudaVersion(gpu.RuntimeVersion)}, " +
             $"driver {GpuStatus.FormatCudaVersion(gpu.DriverVersion)}; device copy bandwidth {copyGBps:N0} GB/s");
-        config = config.AddColumn(new FloorColumn(copyGBps));
+        gpuCopyGBps = copyGBps;
+        gpuName = gpu.Devices[context.Device].Name;
     }
     catch (GpuUnavailableException e)
     {
@@ -45,5 +53,10 @@ if (skipReason is not null)
     Console.WriteLine($"GPU benchmarks skipped: {skipReason.Split('\n')[0].Trim()}");
     config = config.AddFilter(new SimpleFilter(b => !b.Descriptor.HasCategory(BlasBenchmark.GpuCategory)));
 }
+
+config = config.AddColumn(new FloorColumn(gpuCopyGBps, cpuCopyGBps));
+
+// What bench/report_softmax.py needs beside BenchmarkDotNet's exports: the bandwidths the floors use and the shapes.
+BenchInfo.Write(benchmarkArgs, gpuName, gpuCopyGBps, cpuCopyGBps);
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
 namespace Crema.Bench;
 
 /// <summary>The operations the benchmarks time; each has a traffic and a work model in <see cref="Traffic"/>.</summary>
@@ -20,13 +23,41 @@ public enum BlasOp
 /// GFLOP/s and × floor. The class's <c>N</c> parameter is the op's size (see <see cref="Traffic"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class TrafficAttribute(BlasOp op) : Attribute
+public sealed class TrafficAttribute(BlasOp op) : Attribute, ITrafficModel
 {
     /// <summary>The op the class times.</summary>
     public BlasOp Op { get; } = op;
 
     /// <summary>Bytes per element (4 for float).</summary>
     public int ElementBytes { get; init; } = sizeof(float);
+
+    /// <inheritdoc/>
+    public double? BytesMoved(BenchmarkCase benchmarkCase) =>
+        SizeOf(benchmarkCase) is long n ? Traffic.BytesMoved(Op, n, ElementBytes) : null;
+
+    /// <inheritdoc/>
+    public double? Flops(BenchmarkCase benchmarkCase) =>
+        SizeOf(benchmarkCase) is long n ? Traffic.Flops(Op, n) : null;
+
+    private static long? SizeOf(BenchmarkCase benchmarkCase)
+    {
+        object? size = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == Traffic.SizeParameter)?.Value;
+        return size is null ? null : Convert.ToInt64(size, CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>
+/// The traffic model of a benchmark class, put on the class as an attribute: the bytes one op must move and the
+/// floating-point operations it does, for a given case (its parameters and categories). The custom columns
+/// (GB/s, GFLOP/s, x floor) read it; null means "no model", shown as "-".
+/// </summary>
+public interface ITrafficModel
+{
+    /// <summary>Bytes read plus written by one op of <paramref name="benchmarkCase"/>.</summary>
+    double? BytesMoved(BenchmarkCase benchmarkCase);
+
+    /// <summary>Floating-point operations of one op of <paramref name="benchmarkCase"/>, or null when not modelled.</summary>
+    double? Flops(BenchmarkCase benchmarkCase);
 }
 
 /// <summary>

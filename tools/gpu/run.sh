@@ -4,8 +4,8 @@
 # then run there from the repository root, carrying .gpu:
 #   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
 # Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
-# (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS benchmarks and the PyTorch peer
-# (CREMA_GPU_BENCH=1), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
+# (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS and softmax benchmarks and their PyTorch peers
+# (CREMA_GPU_BENCH=1; CREMA_GPU_BENCH_SUITES="blas softmax" by default), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
@@ -72,13 +72,34 @@ if [ "${CREMA_GPU_SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null
   note "racecheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/racecheck.log" | xargs) ($(elapsed))"
 fi
 
-# 6. Benchmarks and the PyTorch peer (opt-in: they cost device time).
+# 6. Benchmarks and the PyTorch peers (opt-in: they cost device time). CREMA_GPU_BENCH_SUITES picks them:
+#    "blas softmax" (default) or either one. Softmax: the GPU shapes in-process with a short job (about 40 s), the
+#    PyTorch peer on cuda (eager, then torch.compile fwd+bwd while --compile-budget allows, about 1-2 min cold),
+#    then bench/report_softmax.py's side-by-side table, printed last.
+suites=" ${CREMA_GPU_BENCH_SUITES:-blas softmax} "
 if [ "${CREMA_GPU_BENCH:-0}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
-  (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
-  note "bench: exit $? ($(elapsed))"
-  if [ -f bench/peer/torch_blas.py ]; then
-    timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
-    note "torch peer: exit $? ($(elapsed))"
+  if [[ $suites == *" blas "* ]]; then
+    (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Blas*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
+    note "bench: exit $? ($(elapsed))"
+    if [ -f bench/peer/torch_blas.py ]; then
+      timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
+      note "torch peer: exit $? ($(elapsed))"
+    fi
+  fi
+  if [[ $suites == *" softmax "* ]]; then
+    rm -rf "$OUT/bdn-softmax" "$OUT/softmax-report.md" "$OUT/softmax-report.log" "$OUT/torch_softmax_cuda.json"
+    (cd "$PUB" && timeout "${CREMA_SOFTMAX_BENCH_TIMEOUT:-150}" ./Crema.Bench --inprocess --filter '*Softmax*Gpu*' \
+       --job short --warmupCount 2 --iterationCount 5 --iterationTime 100 --join --exporters json \
+       --artifacts "$OUT/bdn-softmax" > "$OUT/bench-softmax.log" 2>&1)
+    note "softmax bench: exit $? ($(elapsed))"
+    if [ -f bench/peer/torch_softmax.py ]; then
+      timeout "${CREMA_SOFTMAX_PEER_TIMEOUT:-200}" python3 bench/peer/torch_softmax.py --device cuda \
+        --compile-budget "${CREMA_SOFTMAX_COMPILE_BUDGET:-120}" --json "$OUT/torch_softmax_cuda.json" > "$OUT/torch_softmax.txt" 2>&1
+      note "torch softmax peer: exit $? ($(elapsed))"
+    fi
+    python3 bench/report_softmax.py --artifacts "$OUT/bdn-softmax" --peer "$OUT/torch_softmax_cuda.json" \
+      --out "$OUT/softmax-report.md" > "$OUT/softmax-report.log" 2>&1
+    note "softmax report: exit $? ($OUT/softmax-report.md)"
   fi
 fi
 
@@ -95,4 +116,12 @@ if [ -f "$OUT/torch_blas.txt" ]; then
   grep -E '^(\||torch)' "$OUT/torch_blas.txt" | head -16
 fi
 printf '%s\n' "${summary[@]}"
+if [ -f "$OUT/softmax-report.md" ]; then
+  echo
+  cat "$OUT/softmax-report.md"
+elif [ -f "$OUT/softmax-report.log" ]; then
+  echo "--- softmax report failed ---"
+  tail -5 "$OUT/softmax-report.log"
+  tail -15 "$OUT/bench-softmax.log" 2>/dev/null
+fi
 [ "$test_ok" = 0 ]

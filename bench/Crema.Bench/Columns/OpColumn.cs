@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -7,8 +6,8 @@ using BenchmarkDotNet.Running;
 namespace Crema.Bench.Columns;
 
 /// <summary>
-/// Base of the numeric columns computed from a row's op (its <see cref="TrafficAttribute"/>), its size and its
-/// mean time per op; a row where one of them is unknown shows "-".
+/// Base of the numeric columns computed from a row's traffic model (the <see cref="ITrafficModel"/> attribute on its
+/// class, e.g. <see cref="TrafficAttribute"/>) and its mean time per op; a row where one of them is unknown shows "-".
 /// </summary>
 public abstract class OpColumn : IColumn
 {
@@ -66,18 +65,17 @@ public abstract class OpColumn : IColumn
 
     private static OpSample? OpOf(Summary summary, BenchmarkCase benchmarkCase)
     {
-        var traffic = benchmarkCase.Descriptor.Type.GetCustomAttribute<TrafficAttribute>();
-        object? size = benchmarkCase.Parameters.Items
-            .FirstOrDefault(p => p.Name == Traffic.SizeParameter)?.Value;
+        var model = benchmarkCase.Descriptor.Type.GetCustomAttributes(inherit: false).OfType<ITrafficModel>().FirstOrDefault();
         double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        if (traffic is null || size is null || mean is not > 0)
+        double? bytes = model?.BytesMoved(benchmarkCase);
+        if (model is null || bytes is null || mean is not > 0)
         {
             return null;
         }
 
-        return new OpSample(traffic, Convert.ToInt64(size, CultureInfo.InvariantCulture), mean.Value);
+        return new OpSample(bytes.Value, model.Flops(benchmarkCase), mean.Value);
     }
 }
 
-/// <summary>A row's op, its size parameter and its mean time of one op.</summary>
-public readonly record struct OpSample(TrafficAttribute Traffic, long N, double MeanNanoseconds);
+/// <summary>A row's bytes moved and flops per op (from its traffic model) and its mean time of one op.</summary>
+public readonly record struct OpSample(double Bytes, double? Flops, double MeanNanoseconds);

@@ -4,13 +4,14 @@ namespace Crema.Bench.Columns;
 
 /// <summary>
 /// An amount per op (bytes, flops) from the <see cref="Traffic"/> model, divided by the mean time of one op:
-/// "GB/s" and "GFLOP/s". Rows of classes without a <see cref="TrafficAttribute"/> show "-".
+/// "GB/s" and "GFLOP/s". Rows of classes without a traffic model (<see cref="ITrafficModel"/>), or whose model has
+/// no such amount, show "-".
 /// </summary>
 public sealed class RateColumn : OpColumn
 {
-    private readonly Func<TrafficAttribute, long, double> amount;
+    private readonly Func<OpSample, double?> amount;
 
-    private RateColumn(string name, string legend, Func<TrafficAttribute, long, double> amount)
+    private RateColumn(string name, string legend, Func<OpSample, double?> amount)
     {
         ColumnName = name;
         Legend = legend;
@@ -19,13 +20,13 @@ public sealed class RateColumn : OpColumn
 
     /// <summary>Bytes moved per op / mean time (decimal GB: 1e9 bytes).</summary>
     public static RateColumn Bandwidth { get; } = new("GB/s",
-        "Bytes an op must move (Traffic.BytesMoved) / mean time of one op; 1 GB = 1e9 bytes",
-        (traffic, n) => Traffic.BytesMoved(traffic.Op, n, traffic.ElementBytes));
+        "Bytes an op must move (its traffic model) / mean time of one op; 1 GB = 1e9 bytes",
+        op => op.Bytes);
 
     /// <summary>Floating-point operations per op / mean time.</summary>
     public static RateColumn Throughput { get; } = new("GFLOP/s",
-        "Floating-point operations of an op (Traffic.Flops) / mean time of one op",
-        (traffic, n) => Traffic.Flops(traffic.Op, n));
+        "Floating-point operations of an op (its traffic model) / mean time of one op",
+        op => op.Flops);
 
     /// <inheritdoc/>
     public override string ColumnName { get; }
@@ -39,5 +40,5 @@ public sealed class RateColumn : OpColumn
     // Amount per nanosecond is amount per second / 1e9: GB/s and GFLOP/s directly.
     /// <inheritdoc/>
     protected override double? Compute(OpSample op, BenchmarkCase benchmarkCase) =>
-        amount(op.Traffic, op.N) / op.MeanNanoseconds;
+        amount(op) / op.MeanNanoseconds;
 }
