@@ -136,6 +136,8 @@ def table(engine, results, info, peer):
         for (case, op), modes in peer["index"].items():
             lines.extend(f"PyTorch {case} {op} {mode} failed: {row['error']}"
                          for mode, row in modes.items() if row.get("error"))
+        if engine == "Gpu" and machine.get("name") and machine["name"] not in peer["device_name"]:
+            lines.append(f"WARNING: PyTorch ran on {peer['device_name']}, Crema on {machine['name']}: not the same card.")
     else:
         lines.append(f"Copy bandwidth (floor): {bw}. No PyTorch peer results for {device}.")
     lines.append("")
