@@ -47,14 +47,20 @@ PUB=$work/pub
 "$PUB/Crema.Cli" info --engine gpu > "$OUT/info.txt" 2>&1
 note "crema info --engine gpu: exit $? ($(grep -m1 -E '^\s+\[0\]' "$OUT/info.txt" | xargs))"
 
-# 4. Every test, CPU and GPU.
-(cd "$PUB" && timeout 600 ./Crema.Tests --output Detailed --no-ansi --no-progress > "$OUT/tests.log" 2>&1)
-test_code=$?
-test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
-test_ok=$?
-echo "$test_summary" > "$OUT/test-summary.txt"
-gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
-note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
+# 4. Every test, CPU and GPU (CREMA_GPU_TESTS=0 skips them, for a benchmark-only run).
+if [ "${CREMA_GPU_TESTS:-1}" = 1 ]; then
+  (cd "$PUB" && timeout 600 ./Crema.Tests --output Detailed --no-ansi --no-progress > "$OUT/tests.log" 2>&1)
+  test_code=$?
+  test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
+  test_ok=$?
+  echo "$test_summary" > "$OUT/test-summary.txt"
+  gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
+  note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
+else
+  test_summary="tests skipped (CREMA_GPU_TESTS=0)"
+  test_ok=0
+  note "$test_summary"
+fi
 
 # 5. The GPU tests under compute-sanitizer memcheck and racecheck (opt-in; slow, so the 2^31-element test is left
 #    out). API errors are not reported: one test provokes an out-of-memory error on purpose.
