@@ -5,7 +5,7 @@
 #   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
 # Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
 # (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS and softmax benchmarks and their PyTorch peers
-# (CREMA_GPU_BENCH=1; CREMA_GPU_BENCH_SUITES="blas softmax" by default), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary. Keep a whole run under 5 minutes; never change the card's settings.
+# (CREMA_GPU_BENCH=1; CREMA_GPU_BENCH_SUITES="blas softmax" by default), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary (the softmax side-by-side table last); CREMA_GPU_TESTS=0 skips the tests. Keep a whole run under 5 minutes; never change the card's settings.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
