@@ -55,7 +55,8 @@ def load_bdn(artifacts):
 
 
 def load_peers(paths):
-    """{device: peer json}; rows indexed as {(case, op): {mode: row}}."""
+    """{device: the first peer json of that device}, with "index" {(case, op): {mode: row}} over every file of the
+    device: a file run with --variant V adds its rows as mode "eager, V" (the best of all is "best PyTorch")."""
     peers = {}
     for path in paths:
         if not os.path.exists(path):
@@ -63,11 +64,12 @@ def load_peers(paths):
             continue
         with open(path) as f:
             data = json.load(f)
-        index = {}
+        peer = peers.setdefault(data["device"], dict(data, index={}, variants=[]))
+        variant = data.get("variant")
+        peer["variants"].append(variant)
         for row in data.get("rows", []):
-            index.setdefault((row["case"], row["op"]), {})[row["mode"]] = row
-        data["index"] = index
-        peers[data["device"]] = data
+            mode = f"{row['mode']}, {variant}" if variant else row["mode"]
+            peer["index"].setdefault((row["case"], row["op"]), {})[mode] = row
     return peers
 
 
@@ -131,7 +133,8 @@ def table(engine, results, info, peer):
     lines.append(f"### {engine_key.upper()}: {title}")
     lines.append("")
     if peer is not None:
-        lines.append(f"Copy bandwidth (floor): {bw}. PyTorch {peer['torch']} on {peer['device_name']}.")
+        runs = ", ".join(v or "as is" for v in peer["variants"])
+        lines.append(f"Copy bandwidth (floor): {bw}. PyTorch {peer['torch']} on {peer['device_name']} (runs: {runs}).")
         lines.extend(f"PyTorch note: {n}" for n in peer.get("notes", []) if "loss" not in n)
         for (case, op), modes in peer["index"].items():
             lines.extend(f"PyTorch {case} {op} {mode} failed: {row['error']}"

@@ -155,6 +155,8 @@ def main():
     parser.add_argument("--no-compile", dest="compile", action="store_false")
     parser.add_argument("--compile-budget", type=float, default=None,
                         help="seconds after which no further case is compiled (the rest are noted as skipped)")
+    parser.add_argument("--variant", default=None,
+                        help="a name for how this run differs (e.g. the allocator settings); the report keeps it apart")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file (after every case)")
     args = parser.parse_args()
 
@@ -187,7 +189,7 @@ def main():
     else:
         where = f"{cpu_model()}, {torch.get_num_threads()} thread(s)"
     print(f"torch {torch.__version__} on {where}; float32; ignore_index {IGNORE_INDEX} on "
-          f"{IGNORED_FRACTION:.0%} of labels; median of {samples} samples")
+          f"{IGNORED_FRACTION:.0%} of labels; median of {samples} samples" + (f"; variant: {args.variant}" if args.variant else ""))
 
     result = {
         "peer": "torch_softmax",
@@ -198,6 +200,7 @@ def main():
         "ignore_index": IGNORE_INDEX,
         "ignored_fraction": IGNORED_FRACTION,
         "samples": samples,
+        "variant": args.variant,
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "notes": notes,
         "rows": [],
