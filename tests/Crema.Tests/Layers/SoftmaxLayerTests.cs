@@ -85,6 +85,30 @@ public abstract class SoftmaxLayerTests<T> : LayerTestBase<T>
         TestData.AssertClose<T>(bottom.CpuDiff, dx, Tolerance, "dx");
     }
 
+    [TestCase(new[] { 3, 2, 10000 })]
+    [TestCase(new[] { 700, 100 })]
+    [TestCase(new[] { 100000, 3 })]
+    [TestCase(new[] { 4, 5, 20000 })]
+    [TestCase(new[] { 2, 1000, 150 })]
+    public void LargeShapes_MatchTheReference(int[] shape)
+    {
+        var (outer, channels, inner) = SoftmaxLossReference.Split(shape, 1);
+        long count = (long)outer * channels * inner;
+        var bottom = MakeBlob(shape, LayerTestData.Gaussian(count, seed: 22, std: 4));
+        var top = MakeTop();
+        var layer = MakeSoftmaxLayer(LayerTestData.Softmax());
+        layer.SetUp([bottom], [top]);
+
+        layer.Forward([bottom], [top]);
+        var dy = LayerTestData.Gaussian(count, seed: 23);
+        top.SetDiff(LayerTestData.Cast<T>(dy));
+        layer.Backward([top], [true], [bottom]);
+
+        TestData.AssertClose<T>(top.CpuData, SoftmaxLossReference.Softmax(Data(bottom), outer, channels, inner), Tolerance, "y");
+        var dx = SoftmaxLossReference.SoftmaxBackward(Data(top), LayerTestData.RoundTo<T>(dy), outer, channels, inner);
+        TestData.AssertClose<T>(bottom.CpuDiff, dx, Tolerance, "dx");
+    }
+
     [Test]
     public void Forward_LargeLogits_DoNotOverflow()
     {

@@ -420,6 +420,46 @@ public abstract partial class SoftmaxWithLossLayerTests<T>
         AssertGradient(c, expected, Tolerance);
     }
 
+    // Shapes that split into several work units on the CPU (inner wider than one unit; many rows) and past the
+    // size where the CPU goes parallel; each twice, to see the loss is the same.
+    [TestCase(new[] { 3, 2, 10000 }, false)]
+    [TestCase(new[] { 700, 100 }, true)]
+    [TestCase(new[] { 5000, 70 }, false)]
+    [TestCase(new[] { 100000, 3 }, true)]
+    [TestCase(new[] { 4, 5, 20000 }, true)]
+    [TestCase(new[] { 2, 1000, 150 }, false)]
+    public void LargeShapes_MatchTheReference_AndRepeat(int[] shape, bool smoothingAndWeights)
+    {
+        var (outer, channels, inner) = SoftmaxLossReference.Split(shape, 1);
+        int[] labelShape = [.. shape.Where((_, k) => k != 1)];
+        var labels = LayerTestData.Labels(outer * inner, channels, seed: 21);
+        for (int p = 0; p < labels.Length; p += 5)
+        {
+            labels[p] = 255;
+        }
+
+        var c = MakeCase(shape, LayerTestData.Gaussian((long)outer * channels * inner, seed: 20, std: 4), labelShape, labels,
+            LayerTestData.SoftmaxWithLoss(p =>
+            {
+                p.IgnoreLabel = 255;
+                if (smoothingAndWeights)
+                {
+                    p.LabelSmoothing = 0.1f;
+                    p.Weight.AddRange(Enumerable.Range(0, channels).Select(k => 0.5f + (k % 4)));
+                }
+            }), twoTops: true);
+
+        T first = c.Layer.Forward(c.Bottom, c.Top);
+        T second = c.Layer.Forward(c.Bottom, c.Top);
+        c.Backward();
+
+        Assert.That(second, Is.EqualTo(first), "the same loss twice");
+        var expected = Expected(c);
+        TestData.AssertClose(c.LossValue, expected.Loss, Tolerance, "loss");
+        TestData.AssertClose<T>(c.Probabilities!.CpuData, expected.Probabilities, Tolerance, "probabilities");
+        AssertGradient(c, expected, Tolerance);
+    }
+
     /// <summary>Logits (4, 5, 2, 3) from N(0, 3²) and labels (4, 1, 2, 3) in [0, 5) (or <paramref name="labels"/>).</summary>
     private LossCase SmallCase(LayerParameter param, bool twoTops = false, double[]? labels = null, bool setUp = true) =>
         MakeCase(SmallShape, LayerTestData.Gaussian(120, seed: 2, std: 3), SmallLabelShape,
