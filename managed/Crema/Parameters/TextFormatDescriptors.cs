@@ -106,8 +106,11 @@ internal sealed class MessageDescriptor<T>(string name, Func<T> create)
             }));
     }
 
-    /// <summary>An optional sub-message: a fresh one is read and set; written when any of its fields is not the default.</summary>
-    public MessageDescriptor<T> Message<TMessage>(string name, MessageDescriptor<TMessage> message, Func<T, TMessage> get, Action<T, TMessage> set)
+    /// <summary>
+    /// An optional sub-message: a fresh one is read and set; written when it is not null and any of its fields is not
+    /// the default.
+    /// </summary>
+    public MessageDescriptor<T> Message<TMessage>(string name, MessageDescriptor<TMessage> message, Func<T, TMessage?> get, Action<T, TMessage> set)
         where TMessage : class
     {
         ArgumentNullException.ThrowIfNull(message); // a descriptor declared after this one would still be null here
@@ -117,8 +120,10 @@ internal sealed class MessageDescriptor<T>(string name, Func<T> create)
             (target, value, source) => set(target, message.Read(ExpectMessage(message, name, value, source))),
             (parent, _, writer) =>
             {
+                if (get(parent) is not TMessage value)
+                    return;
                 var body = writer.Nested();
-                message.WriteFields(get(parent), body);
+                message.WriteFields(value, body);
                 if (!body.IsEmpty)
                     writer.WriteMessage(name, body);
             }));

@@ -93,7 +93,9 @@ internal static class ScalarKinds
             if (magnitude is not ulong m)
                 throw OutOfRange(value, "integer", field, sourceName);
             Int128 signed = value.IsNegative ? -(Int128)m : m;
-            if (signed < Int128.CreateTruncating(T.MinValue) || signed > Int128.CreateTruncating(T.MaxValue))
+            bool unsigned = T.IsZero(T.MinValue);
+            if ((unsigned && value.IsNegative) // protobuf takes no sign for an unsigned field, not even "-0"
+                || signed < Int128.CreateTruncating(T.MinValue) || signed > Int128.CreateTruncating(T.MaxValue))
                 throw OutOfRange(value, "integer", field, sourceName);
             return T.CreateTruncating(signed);
         }

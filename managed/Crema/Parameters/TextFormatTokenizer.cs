@@ -297,7 +297,7 @@ internal sealed class TextFormatTokenizer
                         }
                     }
                     if (codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
-                        throw Error(line, column, $"invalid Unicode escape '\\{c}{codePoint:X}'");
+                        throw Error(line, column, $"invalid Unicode escape '{_text[escapeStart.._pos]}'");
                     bytes.AddRange(Encoding.UTF8.GetBytes(char.ConvertFromUtf32(codePoint)));
                     return;
                 }
