@@ -97,11 +97,15 @@ internal sealed class TextMessage(string? sourceName, int line, int column, IRea
 /// </remarks>
 internal sealed class TextFormat
 {
+    /// <summary>How deep messages may nest (protobuf's default limit); deeper input is an error, not a stack overflow.</summary>
+    public const int MaxDepth = 100;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly TextFormatTokenizer _tokenizer;
     private readonly string? _sourceName;
     private TextToken _token;
+    private int _depth;
 
     private TextFormat(string text, string? sourceName)
     {
@@ -183,8 +187,13 @@ internal sealed class TextFormat
 
     private TextMessage ParseMessageValue()
     {
+        if (_depth == MaxDepth)
+            throw Error(_token, $"messages are nested more than {MaxDepth} deep");
         var open = Take();
-        return ParseMessage(open.Text[0] == '{' ? '}' : '>', open.Line, open.Column);
+        _depth++;
+        var message = ParseMessage(open.Text[0] == '{' ? '}' : '>', open.Line, open.Column);
+        _depth--;
+        return message;
     }
 
     /// <summary>Parses <c>[v, ...]</c> (the reader is on the <c>[</c>); without a <c>:</c> before it only messages may follow.</summary>

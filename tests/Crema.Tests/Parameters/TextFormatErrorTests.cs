@@ -98,6 +98,16 @@ public class TextFormatErrorTests
         AssertError(text, line, column, message);
     }
 
+    [Test]
+    public void DeepNesting_IsAnError_NotAStackOverflow()
+    {
+        string allowed = string.Concat(Enumerable.Repeat("a {", TextFormat.MaxDepth)) + new string('}', TextFormat.MaxDepth);
+        Assert.That(TextFormat.Parse(allowed).Fields, Has.Count.EqualTo(1));
+
+        string text = string.Concat(Enumerable.Repeat("a {", 100_000));
+        AssertError(text, 1, (3 * TextFormat.MaxDepth) + 3, "messages are nested more than 100 deep");
+    }
+
     // --- tokens ---
 
     [TestCase("name: \"abc\ntype: \"x\"", 1, 7, "unterminated string")]
