@@ -67,6 +67,28 @@ public class LayerRegistryTests<T>
     }
 
     [Test]
+    public void Create_FromCaffeText_GivesTheLayerTheTextDescribes()
+    {
+        const string Text = """
+            name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss"
+            loss_weight: 2
+            softmax_param { axis: -1 }
+            loss_param { ignore_label: 255 normalization: FULL label_smoothing: 0.25 weight: 1 weight: 0.5 weight: 2 }
+            """;
+        Engine.UseCpu();
+        var fromText = LayerParameter.Parse(Text);
+        var built = LayerTestData.SoftmaxWithLoss(p =>
+        {
+            p.IgnoreLabel = 255;
+            p.Normalization = NormalizationMode.Full;
+            p.LabelSmoothing = 0.25f;
+            p.Weight.AddRange([1f, 0.5f, 2f]);
+        }, lossWeight: 2, axis: -1);
+
+        Assert.That(Run(LayerRegistry<T>.Create(fromText)), Is.EqualTo(Run(LayerRegistry<T>.Create(built))));
+    }
+
+    [Test]
     public void Create_SoftmaxLayer_ForwardsOnTheCpu()
     {
         Engine.UseCpu();
@@ -78,5 +100,21 @@ public class LayerRegistryTests<T>
         layer.Forward([bottom], [top]);
 
         TestData.AssertClose<T>(top.CpuData, SoftmaxLossReference.Softmax([0, 1, 2], 1, 3, 1), TestData.Tolerance<T>(), "y");
+    }
+
+    // Loss and gradient of a (2, 4, 3) batch with the class axis last, one label 255 (ignored).
+    private static T[] Run(Layer<T> layer)
+    {
+        using (layer)
+        {
+            using var logits = LayerTestData.Blob<T>([2, 4, 3], LayerTestData.Gaussian(24, seed: 40));
+            using var labels = LayerTestData.Blob<T>([2, 4], [0, 1, 2, 255, 2, 2, 1, 0]);
+            using var loss = new Blob<T>();
+            Blob<T>[] bottom = [logits, labels];
+            layer.SetUp(bottom, [loss]);
+            T value = layer.Forward(bottom, [loss]);
+            layer.Backward([loss], [true, false], bottom);
+            return [value, .. logits.GetDiff()];
+        }
     }
 }

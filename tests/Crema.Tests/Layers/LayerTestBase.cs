@@ -2,6 +2,7 @@ using System.Numerics;
 using Crema.Core;
 using Crema.Cuda;
 using Crema.Layers;
+using Crema.Parameters;
 
 namespace Crema.Tests.Layers;
 
@@ -70,10 +71,10 @@ public abstract class LayerTestBase<T>
     protected Blob<T> MakeTop() => Track(new Blob<T>());
 
     /// <summary>A tracked SoftmaxWithLoss layer.</summary>
-    protected SoftmaxWithLossLayer<T> MakeLossLayer(Parameters.LayerParameter param) => Track(new SoftmaxWithLossLayer<T>(param));
+    protected SoftmaxWithLossLayer<T> MakeLossLayer(LayerParameter param) => Track(new SoftmaxWithLossLayer<T>(param));
 
     /// <summary>A tracked Softmax layer.</summary>
-    protected SoftmaxLayer<T> MakeSoftmaxLayer(Parameters.LayerParameter param) => Track(new SoftmaxLayer<T>(param));
+    protected SoftmaxLayer<T> MakeSoftmaxLayer(LayerParameter param) => Track(new SoftmaxLayer<T>(param));
 
     protected static double[] Data(Blob<T> blob) => TestData.ToDouble<T>(blob.CpuData);
 
