@@ -291,6 +291,20 @@ public abstract partial class SoftmaxWithLossLayerTests<T>
         Assert.That(() => c.Layer.SetUp(c.Bottom, []), Throws.ArgumentException, "no top");
     }
 
+    [Test]
+    public void UseAfterDispose_Throws()
+    {
+        var c = SmallCase(LayerTestData.SoftmaxWithLoss());
+        c.Forward();
+
+        c.Layer.Dispose();
+        c.Layer.Dispose(); // twice is fine
+
+        Assert.That(() => c.Forward(), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => c.Backward(), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => c.Layer.SetUp(c.Bottom, c.Top), Throws.TypeOf<ObjectDisposedException>());
+    }
+
     /// <summary>The small case with the given labels replaced.</summary>
     private LossCase LabelCase(LayerParameter param, params (int Position, double Value)[] replaced)
     {
