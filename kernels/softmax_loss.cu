@@ -119,8 +119,8 @@ __device__ __forceinline__ RowTerms<T> row_terms(const LossArgs<T>& a, T lse, in
     const double wy = (cls >= 0 && a.weights) ? static_cast<double>(a.weights[cls]) : 1.0;
     r.a = static_cast<T>(s * (1.0 - a.eps) * wy);
     r.b = static_cast<T>(s * a.eps / static_cast<double>(a.channels));
-    r.wsum =
-        static_cast<T>(a.weights ? (a.weight_sum ? *a.weight_sum : 0.0) : static_cast<double>(a.channels));
+    // W is needed (and on the device) only for smoothing with class weights.
+    r.wsum = static_cast<T>(!r.smooth ? 0.0 : a.weights ? *a.weight_sum : static_cast<double>(a.channels));
     return r;
 }
 
