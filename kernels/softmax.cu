@@ -37,8 +37,7 @@ __global__ void __launch_bounds__(kTileThreads)
         __syncthreads();
         if (static_cast<int>(threadIdx.x) < n) {
             T* r = tile + threadIdx.x * channels;
-            MaxSum<T> st = MaxSum<T>::empty();
-            for (int c = 0; c < channels; ++c) st.add(r[c]);
+            const MaxSum<T> st = max_then_sum(r, channels);
             const T inv = T(1) / st.sum();
             for (int c = 0; c < channels; ++c) r[c] = exp_nonpositive(r[c] - st.m) * inv;
         }
@@ -69,14 +68,7 @@ __global__ void __launch_bounds__(kWarp ? kWarpRowThreads : kBlockRowMaxThreads)
             const int64_t v = lane + static_cast<int64_t>(k) * threads;
             if (v < vectors) cache[k] = xr[v];
         }
-        MaxSum<T> st = MaxSum<T>::empty();
-#pragma unroll
-        for (int k = 0; k < NV; ++k) {
-            if (lane + static_cast<int64_t>(k) * threads < vectors) {
-#pragma unroll
-                for (int w = 0; w < W; ++w) st.add(cache[k].v[w]);
-            }
-        }
+        MaxSum<T> st = max_then_sum(cache, lane, threads, vectors);
         for (int64_t v = lane + static_cast<int64_t>(NV) * threads; v < vectors; v += threads) {
             const P p = xr[v];
 #pragma unroll
@@ -124,9 +116,7 @@ __global__ void __launch_bounds__(kColumnThreads)
 #pragma unroll
             for (int k = 0; k < K; ++k)
                 if (k < channels) cache[k] = xc[k * inner];
-#pragma unroll
-            for (int k = 0; k < K; ++k)
-                if (k < channels) st.add(cache[k]);
+            st = max_then_sum(cache, channels);
         }
         for (int64_t c = K; c < channels; ++c) st.add(xc[c * inner]);
         const T inv = T(1) / st.sum();

@@ -143,6 +143,65 @@ struct MaxSum {
     __device__ __forceinline__ T log_sum_exp() const { return m + log_of(sum()); }
 };
 
+// NaN-skipping maximum: fmax returns the other operand for a NaN, as `x > m ? x : m` does (m is never NaN).
+__device__ __forceinline__ float max_skip_nan(float m, float x) { return fmaxf(m, x); }
+__device__ __forceinline__ double max_skip_nan(double m, double x) { return fmax(m, x); }
+
+// For values already on chip (registers, shared memory): the maximum first, then independent sums of
+// exp(x - max). Same results as MaxSum::add for NaN and infinities, without the online update's serial chain
+// of rescaling exps, which made the loss-only forward compute-bound. Unrolled over compile-time bounds so
+// register arrays stay in registers.
+template <typename T, int W, int NV>
+__device__ __forceinline__ MaxSum<T> max_then_sum(const Pack<T, W> (&cache)[NV], int64_t first, int64_t step,
+                                                  int64_t vectors) {
+    T m = lowest<T>();
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        if (first + k * step < vectors) {
+#pragma unroll
+            for (int w = 0; w < W; ++w) m = max_skip_nan(m, cache[k].v[w]);
+        }
+    }
+    T part[W];
+#pragma unroll
+    for (int w = 0; w < W; ++w) part[w] = T(0);
+#pragma unroll
+    for (int k = 0; k < NV; ++k) {
+        if (first + k * step < vectors) {
+#pragma unroll
+            for (int w = 0; w < W; ++w) part[w] += exp_nonpositive(cache[k].v[w] - m);
+        }
+    }
+    T s = part[0];
+#pragma unroll
+    for (int w = 1; w < W; ++w) s += part[w];
+    return {m, s};
+}
+
+// The first min(K, n) values of a register array.
+template <typename T, int K>
+__device__ __forceinline__ MaxSum<T> max_then_sum(const T (&cache)[K], int64_t n) {
+    T m = lowest<T>();
+#pragma unroll
+    for (int k = 0; k < K; ++k)
+        if (k < n) m = max_skip_nan(m, cache[k]);
+    T part[2] = {T(0), T(0)};
+#pragma unroll
+    for (int k = 0; k < K; ++k)
+        if (k < n) part[k % 2] += exp_nonpositive(cache[k] - m);
+    return {m, part[0] + part[1]};
+}
+
+// n values in shared memory.
+template <typename T>
+__device__ __forceinline__ MaxSum<T> max_then_sum(const T* values, int n) {
+    T m = lowest<T>();
+    for (int k = 0; k < n; ++k) m = max_skip_nan(m, values[k]);
+    T part[2] = {T(0), T(0)};
+    for (int k = 0; k < n; ++k) part[k % 2] += exp_nonpositive(values[k] - m);
+    return {m, part[0] + part[1]};
+}
+
 template <typename T>
 __device__ __forceinline__ MaxSum<T> shfl_xor(MaxSum<T> v, int mask) {
     return {__shfl_xor_sync(0xffffffffu, v.m, mask), __shfl_xor_sync(0xffffffffu, v.s, mask)};

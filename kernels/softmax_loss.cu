@@ -182,8 +182,7 @@ __global__ void __launch_bounds__(kTileThreads)
             if constexpr (kBackward) {
                 lse = a.lse_in[row];
             } else {
-                MaxSum<T> st = MaxSum<T>::empty();
-                for (int c = 0; c < channels; ++c) st.add(r[c]);
+                const MaxSum<T> st = max_then_sum(r, channels);
                 lse = st.log_sum_exp();
                 a.lse[row] = lse;
                 if (cls >= 0) x_label = r[cls];
@@ -251,14 +250,7 @@ __global__ void __launch_bounds__(kWarp ? kWarpRowThreads : kBlockRowMaxThreads)
                 if (v < vectors) cache[k] = xr[v];
             }
             if (lane == 0 && cls >= 0) x_label = x[cls];
-            MaxSum<T> st = MaxSum<T>::empty();
-#pragma unroll
-            for (int k = 0; k < NV; ++k) {
-                if (lane + static_cast<int64_t>(k) * threads < vectors) {
-#pragma unroll
-                    for (int w = 0; w < W; ++w) st.add(cache[k].v[w]);
-                }
-            }
+            MaxSum<T> st = max_then_sum(cache, lane, threads, vectors);
             for (int64_t v = lane + static_cast<int64_t>(NV) * threads; v < vectors; v += threads) {
                 const P p = xr[v];
 #pragma unroll
@@ -315,8 +307,10 @@ __global__ void __launch_bounds__(kWarp ? kWarpRowThreads : kBlockRowMaxThreads)
 
 // ---- column regime: inner > 1 (or C == 0): a thread per position, coalesced along inner ------------------
 
+// At most 128 registers (two blocks per SM): with 32 cached values the compiler would otherwise take ~180 and
+// leave one block per SM, too few loads in flight (ptxas -v, sm_90: 4 bytes of spill).
 template <typename T, int K, bool kBackward>
-__global__ void __launch_bounds__(kColumnThreads) softmax_loss_column_kernel(LossArgs<T> a) {
+__global__ void __launch_bounds__(kColumnThreads, 2) softmax_loss_column_kernel(LossArgs<T> a) {
     __shared__ double scratch[32];
     const int64_t positions = a.outer * a.inner, channels = a.channels, inner = a.inner;
     const double s = gradient_scale(a);
@@ -340,15 +334,19 @@ __global__ void __launch_bounds__(kColumnThreads) softmax_loss_column_kernel(Los
 #pragma unroll
                 for (int k = 0; k < K; ++k)
                     if (k < channels) cache[k] = x[k * inner];
-#pragma unroll
-                for (int k = 0; k < K; ++k)
-                    if (k < channels) st.add(cache[k]);
+                st = max_then_sum(cache, channels);
             }
             for (int64_t c = K; c < channels; ++c) st.add(x[c * inner]);
             // log of an empty sum: -inf (every label is invalid then)
             lse = channels > 0 ? st.log_sum_exp() : -infinity<T>();
             a.lse[p] = lse;
-            if (cls >= 0) x_label = x[cls * inner];
+            // The label's logit from the registers when cached: no dependent load per position.
+            if constexpr (K > 0) {
+#pragma unroll
+                for (int k = 0; k < K; ++k)
+                    if (k == cls) x_label = cache[k];
+            }
+            if (cls >= K) x_label = x[cls * inner];
         }
         double smooth_sum = 0;
         if (second) {
