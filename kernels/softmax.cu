@@ -118,14 +118,15 @@ __global__ void __launch_bounds__(kColumnThreads)
                 if (k < channels) cache[k] = xc[k * inner];
             st = max_then_sum(cache, channels);
         }
-        for (int64_t c = K; c < channels; ++c) st.add(xc[c * inner]);
+        st = column_max_sum(st, xc, inner, K, channels);
         const T inv = T(1) / st.sum();
         if constexpr (K > 0) {
 #pragma unroll
             for (int k = 0; k < K; ++k)
                 if (k < channels) yc[k * inner] = exp_nonpositive(cache[k] - st.m) * inv;
         }
-        for (int64_t c = K; c < channels; ++c) yc[c * inner] = exp_nonpositive(xc[c * inner] - st.m) * inv;
+        for_column_chunks(xc, inner, K, channels,
+                          [&](int64_t c, T v) { yc[c * inner] = exp_nonpositive(v - st.m) * inv; });
     }
 }
 
@@ -257,7 +258,19 @@ __global__ void __launch_bounds__(kColumnThreads)
             for (int k = 0; k < K; ++k)
                 if (k < channels) xc[k * inner] = cy[k] * (cd[k] - d);
         }
-        for (int64_t c = K; c < channels; ++c) xc[c * inner] = yc[c * inner] * (dc[c * inner] - d);
+        for (int64_t c0 = K; c0 < channels; c0 += kColumnChunk) {  // loads of a chunk before its stores
+            T vy[kColumnChunk], vd[kColumnChunk];
+#pragma unroll
+            for (int k = 0; k < kColumnChunk; ++k) {
+                if (c0 + k < channels) {
+                    vy[k] = yc[(c0 + k) * inner];
+                    vd[k] = dc[(c0 + k) * inner];
+                }
+            }
+#pragma unroll
+            for (int k = 0; k < kColumnChunk; ++k)
+                if (c0 + k < channels) xc[(c0 + k) * inner] = vy[k] * (vd[k] - d);
+        }
     }
 }
 

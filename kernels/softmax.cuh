@@ -202,6 +202,41 @@ __device__ __forceinline__ MaxSum<T> max_then_sum(const T* values, int n) {
     return {m, part[0] + part[1]};
 }
 
+// Classes a column kernel loads together when it does not keep them in registers: the chunk's loads are all
+// issued before any of its values is used, so they overlap (one load, use, store after another would not: the
+// compiler may not move a load above a store to a pointer that might alias it).
+constexpr int kColumnChunk = 8;
+
+// Calls f(c, value) for the classes [first, count) of a column (stride `inner`), loading kColumnChunk at a
+// time.
+template <typename T, typename F>
+__device__ __forceinline__ void for_column_chunks(const T* column, int64_t inner, int64_t first,
+                                                  int64_t count, F&& f) {
+    for (int64_t c0 = first; c0 < count; c0 += kColumnChunk) {
+        T v[kColumnChunk];
+#pragma unroll
+        for (int k = 0; k < kColumnChunk; ++k)
+            if (c0 + k < count) v[k] = column[(c0 + k) * inner];
+#pragma unroll
+        for (int k = 0; k < kColumnChunk; ++k)
+            if (c0 + k < count) f(c0 + k, v[k]);
+    }
+}
+
+// MaxSum over the classes [first, count) of a column: a max-then-sum per chunk, chunks combined in order.
+template <typename T>
+__device__ __forceinline__ MaxSum<T> column_max_sum(MaxSum<T> st, const T* column, int64_t inner,
+                                                    int64_t first, int64_t count) {
+    for (int64_t c0 = first; c0 < count; c0 += kColumnChunk) {
+        T v[kColumnChunk];
+#pragma unroll
+        for (int k = 0; k < kColumnChunk; ++k)
+            if (c0 + k < count) v[k] = column[(c0 + k) * inner];
+        st = MaxSum<T>::combine(st, max_then_sum(v, count - c0));
+    }
+    return st;
+}
+
 template <typename T>
 __device__ __forceinline__ MaxSum<T> shfl_xor(MaxSum<T> v, int mask) {
     return {__shfl_xor_sync(0xffffffffu, v.m, mask), __shfl_xor_sync(0xffffffffu, v.s, mask)};

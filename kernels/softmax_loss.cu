@@ -307,10 +307,11 @@ __global__ void __launch_bounds__(kWarp ? kWarpRowThreads : kBlockRowMaxThreads)
 
 // ---- column regime: inner > 1 (or C == 0): a thread per position, coalesced along inner ------------------
 
-// At most 128 registers (two blocks per SM): with 32 cached values the compiler would otherwise take ~180 and
-// leave one block per SM, too few loads in flight (ptxas -v, sm_90: 4 bytes of spill).
+// With 32 cached values, at most 128 registers (two blocks per SM): the compiler would otherwise take ~180
+// and leave one block per SM, too few loads in flight (ptxas -v, sm_90: 4 bytes of spill).
 template <typename T, int K, bool kBackward>
-__global__ void __launch_bounds__(kColumnThreads, 2) softmax_loss_column_kernel(LossArgs<T> a) {
+__global__ void __launch_bounds__(kColumnThreads, K >= kColumnCache ? 2 : 1)
+    softmax_loss_column_kernel(LossArgs<T> a) {
     __shared__ double scratch[32];
     const int64_t positions = a.outer * a.inner, channels = a.channels, inner = a.inner;
     const double s = gradient_scale(a);
@@ -336,7 +337,7 @@ __global__ void __launch_bounds__(kColumnThreads, 2) softmax_loss_column_kernel(
                     if (k < channels) cache[k] = x[k * inner];
                 st = max_then_sum(cache, channels);
             }
-            for (int64_t c = K; c < channels; ++c) st.add(x[c * inner]);
+            st = column_max_sum(st, x, inner, K, channels);
             // log of an empty sum: -inf (every label is invalid then)
             lse = channels > 0 ? st.log_sum_exp() : -infinity<T>();
             a.lse[p] = lse;
@@ -364,7 +365,7 @@ __global__ void __launch_bounds__(kColumnThreads, 2) softmax_loss_column_kernel(
                     if (k < channels) emit(cache[k], k);
                 first = K;
             }
-            for (int64_t c = first; c < channels; ++c) emit(x[c * inner], c);
+            for_column_chunks(x, inner, first, channels, [&](int64_t c, T v) { emit(v, c); });
         }
         if constexpr (!kBackward) add_loss(a, p, cls, lse, x_label, smooth_sum, loss, count);
     }
