@@ -195,6 +195,13 @@ internal static unsafe class SoftmaxLossCpu
             {
                 var xs = new ReadOnlySpan<T>(ctx.X + (r * c), c);
                 var e = ctx.Prob is null ? rented.AsSpan(0, c) : new Span<T>(ctx.Prob + (r * c), c);
+                if (ctx.Prob is null && TryUnshiftedLogSumExp(xs, e, out T quick))
+                {
+                    ctx.Lse[r] = quick;
+                    loss += PositionLoss(spec, classes[r], quick, xs, 1, c);
+                    continue;
+                }
+
                 T max = TensorPrimitives.Max(xs);
                 TensorPrimitives.Subtract(xs, max, e);
                 TensorPrimitives.Exp(e, e);
@@ -335,6 +342,21 @@ internal static unsafe class SoftmaxLossCpu
         {
             ArrayPool<T>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// log Σ exp(x) in two vector passes (exp, sum) instead of four (max, subtract, exp, sum), for rows whose logits
+    /// are moderate, which is almost all of them. It is exact enough only when the sum is finite and not tiny: then
+    /// the largest term is at least 1e-8 / C, so terms that underflow (below 1e-38) change nothing, and nothing
+    /// overflowed. NaN, ±inf and extreme rows fail the test and take the max-shifted path.
+    /// </summary>
+    private static bool TryUnshiftedLogSumExp<T>(ReadOnlySpan<T> x, Span<T> scratch, out T lse)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Exp(x, scratch);
+        T sum = TensorPrimitives.Sum<T>(scratch);
+        lse = T.Log(sum);
+        return T.IsFinite(sum) && sum >= T.CreateChecked(1e-8);
     }
 
     /// <summary>ℓ for one position whose logits are <paramref name="x"/>[k · stride]; 0 when ignored.</summary>
