@@ -51,7 +51,8 @@ public sealed record NpyHeader(int Version, NpyDType DType, IReadOnlyList<int> S
         _ => "<i8",
     };
 
-    internal static string FormatShape(IReadOnlyList<int> shape)
+    /// <summary>Formats a shape as Python prints a tuple: <c>()</c>, <c>(5,)</c>, <c>(4, 5, 2, 3)</c>.</summary>
+    public static string FormatShape(IReadOnlyList<int> shape)
     {
         var text = new StringBuilder("(");
         for (int i = 0; i < shape.Count; i++)
