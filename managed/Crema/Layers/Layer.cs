@@ -260,16 +260,18 @@ public abstract class Layer<T> : IDisposable
     private void SetLossWeights(IReadOnlyList<Blob<T>> top)
     {
         var given = LayerParam.LossWeight;
-        if (given.Count > 0 && given.Count != top.Count)
+        // Caffe wants all or none; fewer is allowed here (the rest keep their defaults, 0 past a loss layer's first
+        // top), so `loss_weight: 3` works on a SoftmaxWithLoss that also outputs probabilities.
+        if (given.Count > top.Count)
         {
             throw new ArgumentException(
-                $"{this}: loss_weight must be given once per top ({top.Count}), got {given.Count}");
+                $"{this}: loss_weight is given {given.Count} times but the layer has {top.Count} top(s)");
         }
 
         lossWeights.Clear();
         for (int i = 0; i < top.Count; i++)
         {
-            var weight = given.Count > 0 ? T.CreateChecked(given[i]) : DefaultLossWeight(i);
+            var weight = i < given.Count ? T.CreateChecked(given[i]) : DefaultLossWeight(i);
             if (!T.IsFinite(weight))
             {
                 throw new ArgumentException($"{this}: loss_weight {weight} of top {i} is not finite");

@@ -1,13 +1,23 @@
 using System.Numerics;
 using Crema.Core;
+using Crema.Kernels;
+using Crema.Layers.Cpu;
 using Crema.Parameters;
 
 namespace Crema.Layers;
 
-/// <summary>Softmax along <c>softmax_param.axis</c>. (Skeleton: implementation in progress.)</summary>
+/// <summary>
+/// Softmax along <c>softmax_param.axis</c> (default 1; negative counts from the end):
+/// y = exp(x − max_c x) / Σ_c exp(x − max_c x), viewed as (outer, C, inner). Backward: dx = y ⊙ (dy − Σ_c dy·y).
+/// May run in place (top = bottom).
+/// </summary>
 public sealed class SoftmaxLayer<T> : Layer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private long outer;
+    private long channels;
+    private long inner;
+
     /// <summary>Creates the layer.</summary>
     public SoftmaxLayer(LayerParameter param)
         : base(param)
@@ -23,12 +33,84 @@ public sealed class SoftmaxLayer<T> : Layer<T>
     /// <inheritdoc/>
     public override int ExactNumTopBlobs => 1;
 
-    /// <inheritdoc/>
-    public override void Reshape(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top) => throw new NotImplementedException();
+    /// <summary>The class axis in use, after the last Reshape (non-negative).</summary>
+    public int Axis { get; private set; }
 
     /// <inheritdoc/>
-    protected override void ForwardCpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top) => throw new NotImplementedException();
+    /// <exception cref="ArgumentOutOfRangeException">The axis is outside the bottom's axes.</exception>
+    public override void Reshape(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
+    {
+        var x = bottom[0];
+        Axis = CanonicalAxis(x, LayerParam.SoftmaxParam.Axis, this);
+        outer = x.CountBetween(0, Axis);
+        channels = x.Shape[Axis];
+        inner = x.CountFrom(Axis + 1);
+        if (!ReferenceEquals(top[0], x))
+        {
+            top[0].ReshapeLike(x);
+        }
+    }
 
     /// <inheritdoc/>
-    protected override void BackwardCpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom) => throw new NotImplementedException();
+    protected override void ForwardCpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
+    {
+        if (bottom[0].Count == 0)
+        {
+            return;
+        }
+
+        var x = bottom[0].CpuData;
+        SoftmaxCpu.Forward(outer, channels, inner, x, top[0].MutableCpuData);
+    }
+
+    /// <inheritdoc/>
+    protected override void ForwardGpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
+    {
+        if (bottom[0].Count == 0)
+        {
+            return;
+        }
+
+        var x = bottom[0].GpuData;
+        SoftmaxKernels.Forward(outer, channels, inner, x, top[0].MutableGpuData);
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardCpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
+    {
+        if (!propagateDown[0] || top[0].Count == 0)
+        {
+            return;
+        }
+
+        var y = top[0].CpuData;
+        var dy = top[0].CpuDiff;
+        SoftmaxCpu.Backward(outer, channels, inner, y, dy, bottom[0].MutableCpuDiff);
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardGpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
+    {
+        if (!propagateDown[0] || top[0].Count == 0)
+        {
+            return;
+        }
+
+        var y = top[0].GpuData;
+        var dy = top[0].GpuDiff;
+        SoftmaxKernels.Backward(outer, channels, inner, y, dy, bottom[0].MutableGpuDiff);
+    }
+
+    /// <summary>The non-negative class axis for <paramref name="axis"/>, with an error naming the layer and shape.</summary>
+    internal static int CanonicalAxis(Blob<T> x, int axis, Layer<T> layer)
+    {
+        if (axis < -x.NumAxes || axis >= x.NumAxes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis,
+                $"{layer}: softmax_param.axis {axis} is out of range for a bottom of shape ({string.Join(", ", x.Shape)}) " +
+                $"with {x.NumAxes} axes");
+        }
+
+        return axis < 0 ? axis + x.NumAxes : axis;
+    }
 }
