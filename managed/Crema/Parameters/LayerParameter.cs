@@ -48,6 +48,21 @@ public sealed class LayerParameter
     public static LayerParameter Parse(string text, string? sourceName = null) =>
         TextFormatBinder.ReadLayerParameter(TextFormat.Parse(text, sourceName));
 
+    /// <summary>Reads a LayerParameter from a file in Caffe's text format; errors name the file as given.</summary>
+    /// <exception cref="TextFormatException">Malformed text or an unknown field; the message gives path:line:column.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static LayerParameter ParseFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// Writes Caffe's text format (the body, without <c>layer { }</c>), leaving out fields at their defaults;
+    /// <see cref="Parse"/> reads it back to an equal parameter.
+    /// </summary>
+    public string ToText() => TextFormatBinder.LayerParameterMessage.Format(this);
+
     /// <summary>A deep copy.</summary>
     public LayerParameter Clone() => new()
     {

@@ -1,0 +1,67 @@
+namespace Crema.Parameters;
+
+/// <summary>
+/// Caffe's messages and enums as text-format descriptors: which field names each message has, their types, and the
+/// properties of the object model they map onto. To add a message, declare its descriptor here <em>after</em> the
+/// descriptors it uses (static fields initialise in order), then reference it from its parent with
+/// <see cref="MessageDescriptor{T}.Message"/> or <see cref="MessageDescriptor{T}.RepeatedMessage"/>.
+/// </summary>
+internal static class TextFormatBinder
+{
+    /// <summary>Caffe's <c>Phase</c>.</summary>
+    public static readonly EnumDescriptor<Phase> PhaseEnum = new(
+        ("TRAIN", Phase.Train),
+        ("TEST", Phase.Test));
+
+    /// <summary>Caffe's <c>LossParameter.NormalizationMode</c>.</summary>
+    public static readonly EnumDescriptor<NormalizationMode> NormalizationModeEnum = new(
+        ("FULL", NormalizationMode.Full),
+        ("VALID", NormalizationMode.Valid),
+        ("BATCH_SIZE", NormalizationMode.BatchSize),
+        ("NONE", NormalizationMode.None));
+
+    /// <summary>Caffe's <c>ParamSpec</c> (without <c>share_mode</c>).</summary>
+    public static readonly MessageDescriptor<ParamSpec> ParamSpecMessage = new MessageDescriptor<ParamSpec>("ParamSpec", () => new())
+        .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
+        .Scalar("lr_mult", ScalarKinds.Float, m => m.LrMult, (m, v) => m.LrMult = v)
+        .Scalar("decay_mult", ScalarKinds.Float, m => m.DecayMult, (m, v) => m.DecayMult = v);
+
+    /// <summary>Caffe's <c>NetStateRule</c>.</summary>
+    public static readonly MessageDescriptor<NetStateRule> NetStateRuleMessage = new MessageDescriptor<NetStateRule>("NetStateRule", () => new())
+        .Optional("phase", PhaseEnum, m => m.Phase, (m, v) => m.Phase = v)
+        .Optional("min_level", ScalarKinds.Int32, m => m.MinLevel, (m, v) => m.MinLevel = v)
+        .Optional("max_level", ScalarKinds.Int32, m => m.MaxLevel, (m, v) => m.MaxLevel = v)
+        .Repeated("stage", ScalarKinds.String, m => m.Stage)
+        .Repeated("not_stage", ScalarKinds.String, m => m.NotStage);
+
+    /// <summary>Caffe's <c>SoftmaxParameter</c> (without <c>engine</c>).</summary>
+    public static readonly MessageDescriptor<SoftmaxParameter> SoftmaxParameterMessage = new MessageDescriptor<SoftmaxParameter>("SoftmaxParameter", () => new())
+        .Scalar("axis", ScalarKinds.Int32, m => m.Axis, (m, v) => m.Axis = v);
+
+    /// <summary>Caffe's <c>LossParameter</c>, plus PyTorch's <c>label_smoothing</c> and per-class <c>weight</c>.</summary>
+    public static readonly MessageDescriptor<LossParameter> LossParameterMessage = new MessageDescriptor<LossParameter>("LossParameter", () => new())
+        .Optional("ignore_label", ScalarKinds.Int32, m => m.IgnoreLabel, (m, v) => m.IgnoreLabel = v)
+        .Optional("normalization", NormalizationModeEnum, m => m.Normalization, (m, v) => m.Normalization = v)
+        .Optional("normalize", ScalarKinds.Bool, m => m.Normalize, (m, v) => m.Normalize = v)
+        .Scalar("label_smoothing", ScalarKinds.Float, m => m.LabelSmoothing, (m, v) => m.LabelSmoothing = v)
+        .Repeated("weight", ScalarKinds.Float, m => m.Weight);
+
+    /// <summary>Caffe's <c>LayerParameter</c>: the fields the object model has.</summary>
+    public static readonly MessageDescriptor<LayerParameter> LayerParameterMessage = new MessageDescriptor<LayerParameter>("LayerParameter", () => new())
+        .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
+        .Scalar("type", ScalarKinds.String, m => m.Type, (m, v) => m.Type = v)
+        .Repeated("bottom", ScalarKinds.String, m => m.Bottom)
+        .Repeated("top", ScalarKinds.String, m => m.Top)
+        .Optional("phase", PhaseEnum, m => m.Phase, (m, v) => m.Phase = v)
+        .Repeated("loss_weight", ScalarKinds.Float, m => m.LossWeight)
+        .RepeatedMessage("param", ParamSpecMessage, m => m.Param)
+        .Repeated("propagate_down", ScalarKinds.Bool, m => m.PropagateDown)
+        .RepeatedMessage("include", NetStateRuleMessage, m => m.Include)
+        .RepeatedMessage("exclude", NetStateRuleMessage, m => m.Exclude)
+        .Message("softmax_param", SoftmaxParameterMessage, m => m.SoftmaxParam, (m, v) => m.SoftmaxParam = v)
+        .Message("loss_param", LossParameterMessage, m => m.LossParam, (m, v) => m.LossParam = v);
+
+    /// <summary>Reads a parsed LayerParameter body.</summary>
+    /// <exception cref="TextFormatException">An unknown field, a non-repeated field given twice, or a bad value.</exception>
+    public static LayerParameter ReadLayerParameter(TextMessage message) => LayerParameterMessage.Read(message);
+}
