@@ -215,7 +215,7 @@ internal static partial class LayerCommand
         {
             param = options.Param is null ? new LayerParameter() : LayerParameter.Parse(options.Param, "--param");
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             // TextFormatException: "--param:line:column: what".
             throw new BadInputException(OneLine(e));
@@ -291,6 +291,11 @@ internal static partial class LayerCommand
     private static NpyArray<T> ReadArray<T>(string option, string path)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Directory.Exists(path))
+        {
+            throw new BadInputException($"{option} {path}: is a folder, not an .npy file");
+        }
+
         NpyArray<T> array;
         try
         {

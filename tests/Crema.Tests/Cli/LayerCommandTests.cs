@@ -273,6 +273,13 @@ public class LayerCommandTests
     }
 
     [Test]
+    public void BottomThatIsAFolder_ExitsWith2_NamingIt()
+    {
+        W.AssertBadInput(RunCli("layer", "--type", "Softmax", "--bottom", W.Folder, "--out", W.OutDir),
+            $"crema: --bottom {W.Folder}: is a folder, not an .npy file");
+    }
+
+    [Test]
     public void BottomThatIsNotAnNpyFile_ExitsWith2_NamingItAndWhy()
     {
         string csv = Path.Combine(W.Folder, "x.npy");
