@@ -197,6 +197,62 @@ CREMA_API int32_t crema_sgemv(crema_context* context, int32_t trans_a, int64_t m
 CREMA_API int32_t crema_dgemv(crema_context* context, int32_t trans_a, int64_t m, int64_t n, double alpha,
                               const double* a, const double* x, double beta, double* y);
 
+/* ---- softmax and softmax cross-entropy: async on the context's stream -------------------------- */
+/* Tensors are viewed as (outer, channels, inner): element (i, c, j) is at i*channels*inner + c*inner + j, a
+ * position is (i, j) with flat index p = i*inner + j. Sizes must not be negative and outer*channels*inner
+ * must fit int64_t. No function reads anything back to the host. */
+
+/* y = softmax(x) along the channels axis. y may equal x. */
+CREMA_API int32_t crema_ssoftmax_forward(crema_context* context, int64_t outer, int64_t channels,
+                                         int64_t inner, const float* x, float* y);
+CREMA_API int32_t crema_dsoftmax_forward(crema_context* context, int64_t outer, int64_t channels,
+                                         int64_t inner, const double* x, double* y);
+/* dx = y * (dy - sum_c dy*y) along the channels axis. dx may equal dy. */
+CREMA_API int32_t crema_ssoftmax_backward(crema_context* context, int64_t outer, int64_t channels,
+                                          int64_t inner, const float* y, const float* dy, float* dx);
+CREMA_API int32_t crema_dsoftmax_backward(crema_context* context, int64_t outer, int64_t channels,
+                                          int64_t inner, const double* y, const double* dy, double* dx);
+
+/* Softmax cross-entropy forward, as docs/softmax-loss-semantics.md defines it. labels (stored as T) have
+ * outer*inner values; has_ignore_label != 0 makes positions whose label equals ignore_label add nothing.
+ * normalization: 0 FULL (outer*inner), 1 VALID (valid positions, or the sum of their class weights), 2
+ * BATCH_SIZE (outer), 3 NONE (1); a normalizer <= 0 becomes 1. label_smoothing in [0, 1]. class_weights:
+ * NULL, or channels values. Outputs: lse[outer*inner] (log-sum-exp per position), prob (NULL, or the
+ * probabilities, same shape as the logits), *loss = sum of the losses / normalizer, *normalizer, and
+ * *bad_label: first set to 0x7F7F7F7F7F7F7F7F, then lowered to the least position p whose label is invalid
+ * (not integral, outside [0, channels), NaN; an invalid position counts as ignored). loss, normalizer and
+ * bad_label are device scalars. Fused mode: with grad_scale (a device scalar, the top diff) the call also
+ * writes grad = d loss / d logits * grad_scale[0] (grad required then, NULL otherwise). */
+CREMA_API int32_t crema_ssoftmax_loss_forward(crema_context* context, int64_t outer, int64_t channels,
+                                              int64_t inner, const float* logits, const float* labels,
+                                              int32_t has_ignore_label, int32_t ignore_label,
+                                              int32_t normalization, double label_smoothing,
+                                              const float* class_weights, float* lse, float* prob,
+                                              float* loss, float* normalizer, int64_t* bad_label,
+                                              const float* grad_scale, float* grad);
+CREMA_API int32_t crema_dsoftmax_loss_forward(crema_context* context, int64_t outer, int64_t channels,
+                                              int64_t inner, const double* logits, const double* labels,
+                                              int32_t has_ignore_label, int32_t ignore_label,
+                                              int32_t normalization, double label_smoothing,
+                                              const double* class_weights, double* lse, double* prob,
+                                              double* loss, double* normalizer, int64_t* bad_label,
+                                              const double* grad_scale, double* grad);
+/* Softmax cross-entropy backward: grad = d loss / d logits * top_diff[0] / normalizer[0], from the logits and
+ * the forward call's lse; ignored and invalid positions get exactly 0. top_diff and normalizer are device
+ * scalars. */
+CREMA_API int32_t crema_ssoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels,
+                                               int64_t inner, const float* logits, const float* labels,
+                                               const float* lse, int32_t has_ignore_label,
+                                               int32_t ignore_label, double label_smoothing,
+                                               const float* class_weights, const float* top_diff,
+                                               const float* normalizer, float* grad);
+CREMA_API int32_t crema_dsoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels,
+                                               int64_t inner, const double* logits, const double* labels,
+                                               const double* lse, int32_t has_ignore_label,
+                                               int32_t ignore_label, double label_smoothing,
+                                               const double* class_weights, const double* top_diff,
+                                               const double* normalizer, double* grad);
+
 #ifdef __cplusplus
 }
 #endif

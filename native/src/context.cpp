@@ -29,7 +29,7 @@ extern "C" CREMA_API int32_t crema_context_create(int32_t device, crema_context*
         CREMA_CUBLAS_CHECK(cublasSetStream(created->cublas, created->stream.stream));
         CREMA_CUBLAS_CHECK(cublasSetPointerMode(created->cublas, CUBLAS_POINTER_MODE_HOST));
         CREMA_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&created->workspace),
-                                    sizeof(double) * crema::kReductionSlots));
+                                    sizeof(double) * crema::kWorkspaceDoubles));
         return CREMA_STATUS_OK;
     }();
     if (status != CREMA_STATUS_OK) {

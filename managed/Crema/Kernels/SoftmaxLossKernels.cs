@@ -1,6 +1,8 @@
 using System.Numerics;
 using Crema.Cuda;
+using Crema.Interop;
 using Crema.Parameters;
+using static Crema.Kernels.SoftmaxKernels;
 
 namespace Crema.Kernels;
 
@@ -10,7 +12,6 @@ namespace Crema.Kernels;
 /// <param name="LabelSmoothing">PyTorch's ε in [0, 1]; 0 is off.</param>
 public readonly record struct SoftmaxLossOptions(int? IgnoreLabel, NormalizationMode Normalization, double LabelSmoothing);
 
-// PLACEHOLDER surface: the kernels helper replaces the bodies with calls into kernels/softmax_loss.cu.
 /// <summary>Launchers for <c>kernels/softmax_loss.cu</c>; asynchronous on the spans' context stream.</summary>
 public static class SoftmaxLossKernels
 {
@@ -28,7 +29,71 @@ public static class SoftmaxLossKernels
         DeviceSpan<T> logits, DeviceSpan<T> labels, DeviceSpan<T>? classWeights,
         DeviceSpan<T> lse, DeviceSpan<T>? prob, DeviceSpan<T> loss, DeviceSpan<T> normalizer, DeviceSpan<long> badLabel,
         DeviceSpan<T>? gradScale, DeviceSpan<T>? grad)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool isFloat = IsFloat<T>();
+        long count = CheckShape<T>(outer, channels, inner);
+        long positions = outer * inner;
+        CheckOptions(options);
+        if (gradScale.HasValue != grad.HasValue)
+        {
+            throw new ArgumentException(
+                $"fused mode needs both gradScale and grad; got {(gradScale.HasValue ? "gradScale without grad" : "grad without gradScale")}",
+                gradScale.HasValue ? nameof(grad) : nameof(gradScale));
+        }
+
+        var context = CheckSpan(logits, count, "outer·channels·inner", outer, channels, inner);
+        CheckSpan(labels, positions, "outer·inner", outer, channels, inner);
+        CheckSpan(lse, positions, "outer·inner", outer, channels, inner);
+        CheckScalar(loss);
+        CheckScalar(normalizer);
+        CheckScalar(badLabel);
+        CheckSameContext(context, labels);
+        CheckSameContext(context, lse);
+        CheckSameContext(context, loss);
+        CheckSameContext(context, normalizer);
+        CheckSameContext(context, badLabel);
+        if (classWeights is { } weights)
+        {
+            CheckSpan(weights, channels, "channels", outer, channels, inner, nameof(classWeights));
+            CheckSameContext(context, weights, nameof(classWeights));
+        }
+
+        if (prob is { } p)
+        {
+            CheckSpan(p, count, "outer·channels·inner", outer, channels, inner, nameof(prob));
+            CheckSameContext(context, p, nameof(prob));
+        }
+
+        if (gradScale is { } scale && grad is { } g)
+        {
+            CheckScalar(scale, nameof(gradScale));
+            CheckSpan(g, count, "outer·channels·inner", outer, channels, inner, nameof(grad));
+            CheckSameContext(context, scale, nameof(gradScale));
+            CheckSameContext(context, g, nameof(grad));
+        }
+
+        using var pLogits = logits.Acquire();
+        using var pLabels = labels.Acquire();
+        using var pWeights = classWeights.HasValue ? classWeights.Value.Acquire() : default;
+        using var pLse = lse.Acquire();
+        using var pProb = prob.HasValue ? prob.Value.Acquire() : default;
+        using var pLoss = loss.Acquire();
+        using var pNormalizer = normalizer.Acquire();
+        using var pBad = badLabel.Acquire();
+        using var pScale = gradScale.HasValue ? gradScale.Value.Acquire() : default;
+        using var pGrad = grad.HasValue ? grad.Value.Acquire() : default;
+        int hasIgnore = options.IgnoreLabel.HasValue ? 1 : 0;
+        int ignore = options.IgnoreLabel ?? 0;
+        int mode = (int)options.Normalization;
+        NativeStatus.ThrowIfFailed(isFloat
+            ? CremaNative.crema_ssoftmax_loss_forward(context.Handle, outer, channels, inner, pLogits.Pointer, pLabels.Pointer,
+                hasIgnore, ignore, mode, options.LabelSmoothing, pWeights.Pointer, pLse.Pointer, pProb.Pointer, pLoss.Pointer,
+                pNormalizer.Pointer, pBad.Pointer, pScale.Pointer, pGrad.Pointer)
+            : CremaNative.crema_dsoftmax_loss_forward(context.Handle, outer, channels, inner, pLogits.Pointer, pLabels.Pointer,
+                hasIgnore, ignore, mode, options.LabelSmoothing, pWeights.Pointer, pLse.Pointer, pProb.Pointer, pLoss.Pointer,
+                pNormalizer.Pointer, pBad.Pointer, pScale.Pointer, pGrad.Pointer));
+    }
 
     /// <summary>
     /// Backward: grad = ∂loss/∂logits · topDiff[0] / normalizer[0], from the logits and the forward pass's lse;
@@ -37,5 +102,57 @@ public static class SoftmaxLossKernels
     public static void Backward<T>(long outer, long channels, long inner, SoftmaxLossOptions options,
         DeviceSpan<T> logits, DeviceSpan<T> labels, DeviceSpan<T>? classWeights, DeviceSpan<T> lse,
         DeviceSpan<T> topDiff, DeviceSpan<T> normalizer, DeviceSpan<T> grad)
-        where T : unmanaged, IFloatingPointIeee754<T> => throw new NotImplementedException();
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool isFloat = IsFloat<T>();
+        long count = CheckShape<T>(outer, channels, inner);
+        long positions = outer * inner;
+        CheckOptions(options);
+        var context = CheckSpan(logits, count, "outer·channels·inner", outer, channels, inner);
+        CheckSpan(labels, positions, "outer·inner", outer, channels, inner);
+        CheckSpan(lse, positions, "outer·inner", outer, channels, inner);
+        CheckSpan(grad, count, "outer·channels·inner", outer, channels, inner);
+        CheckScalar(topDiff);
+        CheckScalar(normalizer);
+        CheckSameContext(context, labels);
+        CheckSameContext(context, lse);
+        CheckSameContext(context, grad);
+        CheckSameContext(context, topDiff);
+        CheckSameContext(context, normalizer);
+        if (classWeights is { } weights)
+        {
+            CheckSpan(weights, channels, "channels", outer, channels, inner, nameof(classWeights));
+            CheckSameContext(context, weights, nameof(classWeights));
+        }
+
+        using var pLogits = logits.Acquire();
+        using var pLabels = labels.Acquire();
+        using var pWeights = classWeights.HasValue ? classWeights.Value.Acquire() : default;
+        using var pLse = lse.Acquire();
+        using var pTop = topDiff.Acquire();
+        using var pNormalizer = normalizer.Acquire();
+        using var pGrad = grad.Acquire();
+        int hasIgnore = options.IgnoreLabel.HasValue ? 1 : 0;
+        int ignore = options.IgnoreLabel ?? 0;
+        NativeStatus.ThrowIfFailed(isFloat
+            ? CremaNative.crema_ssoftmax_loss_backward(context.Handle, outer, channels, inner, pLogits.Pointer, pLabels.Pointer,
+                pLse.Pointer, hasIgnore, ignore, options.LabelSmoothing, pWeights.Pointer, pTop.Pointer, pNormalizer.Pointer, pGrad.Pointer)
+            : CremaNative.crema_dsoftmax_loss_backward(context.Handle, outer, channels, inner, pLogits.Pointer, pLabels.Pointer,
+                pLse.Pointer, hasIgnore, ignore, options.LabelSmoothing, pWeights.Pointer, pTop.Pointer, pNormalizer.Pointer, pGrad.Pointer));
+    }
+
+    private static void CheckOptions(SoftmaxLossOptions options)
+    {
+        if (!Enum.IsDefined(options.Normalization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Normalization,
+                $"Normalization must be Full, Valid, BatchSize or None, got {(int)options.Normalization}");
+        }
+
+        if (!(options.LabelSmoothing >= 0 && options.LabelSmoothing <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LabelSmoothing,
+                $"LabelSmoothing must be in [0, 1], got {options.LabelSmoothing}");
+        }
+    }
 }

@@ -1,0 +1,180 @@
+// Softmax and softmax cross-entropy on a context's stream (kernels/softmax.cu, kernels/softmax_loss.cu).
+// Arguments are checked here; managed code checks them first as well, so these checks are the last line for C
+// callers. Nothing here waits for the device or reads a value back.
+#include "../../kernels/softmax.cuh"
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <string>
+
+#include "../../kernels/softmax_loss.cuh"
+#include "handles.hpp"
+#include "status.hpp"
+
+namespace {
+
+using crema::kernels::Normalization;
+
+#define CREMA_RETURN_IF_FAILED(expr)                                \
+    do {                                                            \
+        int32_t crema_status_ = (expr);                             \
+        if (crema_status_ != CREMA_STATUS_OK) return crema_status_; \
+    } while (0)
+
+#define CREMA_CHECK_CONTEXT(op)                                             \
+    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
+    crema::DeviceGuard guard(context->device);                              \
+    CREMA_CUDA_CHECK(guard.status())
+
+#define CREMA_CHECK_POINTER(op, needed, pointer) \
+    CREMA_REQUIRE(!(needed) || (pointer), std::string(op) + ": " #pointer " must not be NULL")
+
+std::string shape_text(int64_t outer, int64_t channels, int64_t inner) {
+    return "(outer " + std::to_string(outer) + ", channels " + std::to_string(channels) + ", inner " +
+           std::to_string(inner) + ")";
+}
+
+// Sizes must not be negative, and outer*channels*inner elements of element_size bytes must have a 64-bit byte
+// count. *count = outer*channels*inner, *positions = outer*inner.
+int32_t check_shape(const char* op, int64_t outer, int64_t channels, int64_t inner, int64_t element_size,
+                    int64_t* count, int64_t* positions) {
+    CREMA_REQUIRE(
+        outer >= 0 && channels >= 0 && inner >= 0,
+        std::string(op) + ": sizes must not be negative, got " + shape_text(outer, channels, inner));
+    const int64_t max = std::numeric_limits<int64_t>::max() / element_size;
+    bool fits = true;
+    int64_t product = 1;
+    for (int64_t factor : {outer, inner, channels}) {
+        if (factor != 0 && product > max / factor) fits = false;
+        if (fits) product *= factor;
+    }
+    // outer*inner is checked first, so positions never overflows either; a product that overflows before an
+    // empty factor is refused as well.
+    CREMA_REQUIRE(fits && outer <= max && channels <= max && inner <= max,
+                  std::string(op) + ": " + shape_text(outer, channels, inner) +
+                      " has more elements than a 64-bit byte count holds");
+    *count = product;
+    *positions = outer * inner;
+    return CREMA_STATUS_OK;
+}
+
+template <typename T>
+int32_t softmax_forward(const char* op, crema_context* context, int64_t outer, int64_t channels,
+                        int64_t inner, const T* x, T* y) {
+    CREMA_CHECK_CONTEXT(op);
+    int64_t count = 0, positions = 0;
+    CREMA_RETURN_IF_FAILED(check_shape(op, outer, channels, inner, sizeof(T), &count, &positions));
+    CREMA_CHECK_POINTER(op, count > 0, x);
+    CREMA_CHECK_POINTER(op, count > 0, y);
+    CREMA_CUDA_CHECK(
+        crema::kernels::launch_softmax_forward<T>(context->stream.stream, outer, channels, inner, x, y));
+    return CREMA_STATUS_OK;
+}
+
+template <typename T>
+int32_t softmax_backward(const char* op, crema_context* context, int64_t outer, int64_t channels,
+                         int64_t inner, const T* y, const T* dy, T* dx) {
+    CREMA_CHECK_CONTEXT(op);
+    int64_t count = 0, positions = 0;
+    CREMA_RETURN_IF_FAILED(check_shape(op, outer, channels, inner, sizeof(T), &count, &positions));
+    CREMA_CHECK_POINTER(op, count > 0, y);
+    CREMA_CHECK_POINTER(op, count > 0, dy);
+    CREMA_CHECK_POINTER(op, count > 0, dx);
+    CREMA_CUDA_CHECK(crema::kernels::launch_softmax_backward<T>(context->stream.stream, outer, channels,
+                                                                inner, y, dy, dx));
+    return CREMA_STATUS_OK;
+}
+
+int32_t check_smoothing(const char* op, double label_smoothing) {
+    CREMA_REQUIRE(
+        label_smoothing >= 0.0 && label_smoothing <= 1.0,
+        std::string(op) + ": label_smoothing must be in [0, 1], got " + std::to_string(label_smoothing));
+    return CREMA_STATUS_OK;
+}
+
+template <typename T>
+int32_t softmax_loss_forward(const char* op, crema_context* context, int64_t outer, int64_t channels,
+                             int64_t inner, const T* logits, const T* labels, int32_t has_ignore_label,
+                             int32_t ignore_label, int32_t normalization, double label_smoothing,
+                             const T* class_weights, T* lse, T* prob, T* loss, T* normalizer,
+                             int64_t* bad_label, const T* grad_scale, T* grad) {
+    CREMA_CHECK_CONTEXT(op);
+    int64_t count = 0, positions = 0;
+    CREMA_RETURN_IF_FAILED(check_shape(op, outer, channels, inner, sizeof(T), &count, &positions));
+    CREMA_REQUIRE(normalization >= 0 && normalization <= 3,
+                  std::string(op) +
+                      ": normalization must be 0 (FULL), 1 (VALID), 2 (BATCH_SIZE) or 3 (NONE), got " +
+                      std::to_string(normalization));
+    CREMA_RETURN_IF_FAILED(check_smoothing(op, label_smoothing));
+    CREMA_CHECK_POINTER(op, count > 0, logits);
+    CREMA_CHECK_POINTER(op, positions > 0, labels);
+    CREMA_CHECK_POINTER(op, positions > 0, lse);
+    CREMA_CHECK_POINTER(op, true, loss);
+    CREMA_CHECK_POINTER(op, true, normalizer);
+    CREMA_CHECK_POINTER(op, true, bad_label);
+    CREMA_REQUIRE(grad_scale || !grad,
+                  std::string(op) + ": grad is given without grad_scale (fused mode needs both)");
+    CREMA_REQUIRE(!grad_scale || count == 0 || grad,
+                  std::string(op) + ": grad_scale is given without grad (fused mode needs both)");
+    crema::kernels::SoftmaxLossForward<T> args{outer,
+                                               channels,
+                                               inner,
+                                               logits,
+                                               labels,
+                                               has_ignore_label,
+                                               ignore_label,
+                                               static_cast<Normalization>(normalization),
+                                               label_smoothing,
+                                               class_weights,
+                                               lse,
+                                               prob,
+                                               loss,
+                                               normalizer,
+                                               bad_label,
+                                               grad_scale,
+                                               grad};
+    CREMA_CUDA_CHECK(crema::kernels::launch_softmax_loss_forward<T>(
+        context->stream.stream, args, context->workspace, crema::kWorkspaceDoubles));
+    return CREMA_STATUS_OK;
+}
+
+template <typename T>
+int32_t softmax_loss_backward(const char* op, crema_context* context, int64_t outer, int64_t channels,
+                              int64_t inner, const T* logits, const T* labels, const T* lse,
+                              int32_t has_ignore_label, int32_t ignore_label, double label_smoothing,
+                              const T* class_weights, const T* top_diff, const T* normalizer, T* grad) {
+    CREMA_CHECK_CONTEXT(op);
+    int64_t count = 0, positions = 0;
+    CREMA_RETURN_IF_FAILED(check_shape(op, outer, channels, inner, sizeof(T), &count, &positions));
+    CREMA_RETURN_IF_FAILED(check_smoothing(op, label_smoothing));
+    CREMA_CHECK_POINTER(op, count > 0, logits);
+    CREMA_CHECK_POINTER(op, positions > 0, labels);
+    CREMA_CHECK_POINTER(op, positions > 0, lse);
+    CREMA_CHECK_POINTER(op, true, top_diff);
+    CREMA_CHECK_POINTER(op, true, normalizer);
+    CREMA_CHECK_POINTER(op, count > 0, grad);
+    crema::kernels::SoftmaxLossBackward<T> args{
+        outer,        channels,        inner,         logits,   labels,     lse, has_ignore_label,
+        ignore_label, label_smoothing, class_weights, top_diff, normalizer, grad};
+    CREMA_CUDA_CHECK(crema::kernels::launch_softmax_loss_backward<T>(
+        context->stream.stream, args, context->workspace, crema::kWorkspaceDoubles));
+    return CREMA_STATUS_OK;
+}
+
+}  // namespace
+
+// clang-format off
+#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
+
+extern "C" {
+CREMA_API int32_t crema_ssoftmax_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* x, float* y) { CREMA_EXPORT(softmax_forward("crema_ssoftmax_forward", context, outer, channels, inner, x, y)) }
+CREMA_API int32_t crema_dsoftmax_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* x, double* y) { CREMA_EXPORT(softmax_forward("crema_dsoftmax_forward", context, outer, channels, inner, x, y)) }
+CREMA_API int32_t crema_ssoftmax_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* y, const float* dy, float* dx) { CREMA_EXPORT(softmax_backward("crema_ssoftmax_backward", context, outer, channels, inner, y, dy, dx)) }
+CREMA_API int32_t crema_dsoftmax_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* y, const double* dy, double* dx) { CREMA_EXPORT(softmax_backward("crema_dsoftmax_backward", context, outer, channels, inner, y, dy, dx)) }
+CREMA_API int32_t crema_ssoftmax_loss_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* logits, const float* labels, int32_t has_ignore_label, int32_t ignore_label, int32_t normalization, double label_smoothing, const float* class_weights, float* lse, float* prob, float* loss, float* normalizer, int64_t* bad_label, const float* grad_scale, float* grad) { CREMA_EXPORT(softmax_loss_forward("crema_ssoftmax_loss_forward", context, outer, channels, inner, logits, labels, has_ignore_label, ignore_label, normalization, label_smoothing, class_weights, lse, prob, loss, normalizer, bad_label, grad_scale, grad)) }
+CREMA_API int32_t crema_dsoftmax_loss_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* logits, const double* labels, int32_t has_ignore_label, int32_t ignore_label, int32_t normalization, double label_smoothing, const double* class_weights, double* lse, double* prob, double* loss, double* normalizer, int64_t* bad_label, const double* grad_scale, double* grad) { CREMA_EXPORT(softmax_loss_forward("crema_dsoftmax_loss_forward", context, outer, channels, inner, logits, labels, has_ignore_label, ignore_label, normalization, label_smoothing, class_weights, lse, prob, loss, normalizer, bad_label, grad_scale, grad)) }
+CREMA_API int32_t crema_ssoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* logits, const float* labels, const float* lse, int32_t has_ignore_label, int32_t ignore_label, double label_smoothing, const float* class_weights, const float* top_diff, const float* normalizer, float* grad) { CREMA_EXPORT(softmax_loss_backward("crema_ssoftmax_loss_backward", context, outer, channels, inner, logits, labels, lse, has_ignore_label, ignore_label, label_smoothing, class_weights, top_diff, normalizer, grad)) }
+CREMA_API int32_t crema_dsoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* logits, const double* labels, const double* lse, int32_t has_ignore_label, int32_t ignore_label, double label_smoothing, const double* class_weights, const double* top_diff, const double* normalizer, double* grad) { CREMA_EXPORT(softmax_loss_backward("crema_dsoftmax_loss_backward", context, outer, channels, inner, logits, labels, lse, has_ignore_label, ignore_label, label_smoothing, class_weights, top_diff, normalizer, grad)) }
+}
+// clang-format on
