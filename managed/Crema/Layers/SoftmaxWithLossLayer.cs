@@ -26,6 +26,7 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     private SoftmaxLossSpec<T>? spec;
     private DeviceBuffer<long>? badLabel;
     private Blob<T>? pendingLabels;
+    private int[]? classes;
     private long outer;
     private long channels;
     private long inner;
@@ -153,7 +154,7 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     {
         var s = Spec;
         var labels = bottom[1].CpuData;
-        var scan = SoftmaxLossCpu.ScanLabels(labels, channels, s);
+        var scan = SoftmaxLossCpu.ScanLabels(labels, channels, s, Classes(labels.Length));
         if (scan.BadPosition >= 0)
         {
             throw BadLabel(scan.BadPosition, labels[(int)scan.BadPosition]);
@@ -216,7 +217,7 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
 
         var s = Spec;
         var labels = bottom[1].CpuData;
-        var scan = SoftmaxLossCpu.ScanLabels(labels, channels, s);
+        var scan = SoftmaxLossCpu.ScanLabels(labels, channels, s, Classes(labels.Length));
         if (scan.BadPosition >= 0)
         {
             throw BadLabel(scan.BadPosition, labels[(int)scan.BadPosition]);
@@ -257,6 +258,17 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     }
 
     private bool IsEmpty => outer * inner == 0 || channels == 0;
+
+    /// <summary>The per-position class buffer of the CPU passes, kept between calls (it is as large as the labels).</summary>
+    private int[] Classes(int length)
+    {
+        if (classes is null || classes.Length != length)
+        {
+            classes = new int[length];
+        }
+
+        return classes;
+    }
 
     private SoftmaxLossSpec<T> Spec =>
         spec ?? throw new InvalidOperationException($"{this}: SetUp must run before Forward and Backward");

@@ -57,25 +57,79 @@ internal static unsafe class SoftmaxLossCpu
     /// <summary>Caffe's clamp −ln(FLT_MIN): the largest loss one position can contribute.</summary>
     internal const double MaxPositionLoss = 87.336544750553;
 
-    /// <summary>Maps every label to its class (−1 when ignored) and finds the first invalid one.</summary>
-    internal static LabelScan ScanLabels<T>(ReadOnlySpan<T> labels, long channels, SoftmaxLossSpec<T> spec)
+    /// <summary>Labels per scan chunk: the chunks' partial counts are combined in order, whatever the core count.</summary>
+    private const int ScanChunk = 1 << 16;
+
+    /// <summary>
+    /// Maps every label to its class (−1 when ignored or invalid) into <paramref name="classes"/> (reused by the
+    /// caller between passes) and finds the first invalid one.
+    /// </summary>
+    internal static LabelScan ScanLabels<T>(ReadOnlySpan<T> labels, long channels, SoftmaxLossSpec<T> spec, int[] classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var classes = new int[labels.Length];
+        int chunks = (labels.Length + ScanChunk - 1) / ScanChunk;
+        var partial = new (long Bad, long Valid, double Weight)[chunks];
+        fixed (T* pl = labels)
+        {
+            T* lp = pl;
+            int length = labels.Length;
+            void Scan(int chunk)
+            {
+                int begin = chunk * ScanChunk, end = Math.Min(length, begin + ScanChunk);
+                partial[chunk] = ScanRange(lp, begin, end, channels, spec, classes);
+            }
+
+            if (labels.Length >= 2 * ScanChunk)
+            {
+                Parallel.For(0, chunks, Scan);
+            }
+            else
+            {
+                for (int chunk = 0; chunk < chunks; chunk++)
+                {
+                    Scan(chunk);
+                }
+            }
+        }
+
         long bad = -1, valid = 0;
         double weight = 0;
+        foreach (var (chunkBad, chunkValid, chunkWeight) in partial)
+        {
+            if (bad < 0 && chunkBad >= 0)
+            {
+                bad = chunkBad;
+            }
+
+            valid += chunkValid;
+            weight += chunkWeight;
+        }
+
+        return new LabelScan(classes, bad, valid, weight);
+    }
+
+    private static (long Bad, long Valid, double Weight) ScanRange<T>(T* labels, int begin, int end, long channels,
+        SoftmaxLossSpec<T> spec, int[] classes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long bad = -1, valid = 0;
+        double weight = 0;
+        bool hasIgnore = spec.IgnoreLabel is not null;
         T ignore = spec.IgnoreLabel is int ig ? T.CreateChecked(ig) : T.Zero;
-        T limit = T.CreateChecked(channels);
-        for (int p = 0; p < labels.Length; p++)
+        uint limit = (uint)Math.Min(channels, int.MaxValue);
+        bool weighted = spec.ClassWeights is not null;
+        for (int p = begin; p < end; p++)
         {
             T v = labels[p];
-            if (spec.IgnoreLabel is not null && v == ignore)
+            if (hasIgnore && v == ignore)
             {
                 classes[p] = -1;
                 continue;
             }
 
-            if (!T.IsInteger(v) || v < T.Zero || v >= limit)
+            // Saturating conversion (NaN → 0): the label is valid when converting back gives the same value.
+            int c = int.CreateSaturating(v);
+            if (T.CreateTruncating(c) != v || (uint)c >= limit)
             {
                 classes[p] = -1;
                 if (bad < 0)
@@ -86,13 +140,15 @@ internal static unsafe class SoftmaxLossCpu
                 continue;
             }
 
-            int c = int.CreateTruncating(v);
             classes[p] = c;
             valid++;
-            weight += double.CreateChecked(spec.Weight(c));
+            if (weighted)
+            {
+                weight += double.CreateTruncating(spec.ClassWeights![c]);
+            }
         }
 
-        return new LabelScan(classes, bad, valid, weight);
+        return (bad, valid, weight);
     }
 
     /// <summary>N after the guard (N ≤ 0 → 1).</summary>
