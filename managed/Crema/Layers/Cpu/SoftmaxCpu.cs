@@ -76,7 +76,8 @@ internal static unsafe class SoftmaxCpu
             T max = TensorPrimitives.Max(xs);
             TensorPrimitives.Subtract(xs, max, ys);
             TensorPrimitives.Exp(ys, ys);
-            TensorPrimitives.Divide(ys, TensorPrimitives.Sum<T>(ys), ys);
+            // One division, then multiplies (a vector divide costs several multiplies).
+            TensorPrimitives.Multiply(ys, T.One / TensorPrimitives.Sum<T>(ys), ys);
         }
     }
 
@@ -126,10 +127,11 @@ internal static unsafe class SoftmaxCpu
                 TensorPrimitives.Add(sum, ys, sum);
             }
 
+            TensorPrimitives.Reciprocal(sum, sum);
             for (long c = 0; c < channels; c++)
             {
                 var ys = new Span<T>(y + baseOffset + (c * inner), width);
-                TensorPrimitives.Divide(ys, sum, ys);
+                TensorPrimitives.Multiply(ys, sum, ys);
             }
         }
         finally

@@ -266,7 +266,7 @@ internal static unsafe class SoftmaxLossCpu
                 ctx.Lse[r] = lse;
                 if (ctx.Prob is not null)
                 {
-                    TensorPrimitives.Divide(e, sum, e);
+                    TensorPrimitives.Multiply(e, T.One / sum, e);
                 }
 
                 loss += PositionLoss(spec, classes[r], lse, xs, 1, c);
@@ -374,10 +374,12 @@ internal static unsafe class SoftmaxLossCpu
 
             if (ctx.Prob is not null)
             {
+                var inverse = e;
+                TensorPrimitives.Reciprocal(sum, inverse);
                 for (long c = 0; c < channels; c++)
                 {
                     var dest = new Span<T>(ctx.Prob + baseOffset + (c * inner), width);
-                    TensorPrimitives.Divide(dest, sum, dest);
+                    TensorPrimitives.Multiply(dest, inverse, dest);
                 }
             }
 
