@@ -18,11 +18,11 @@ the CPU); the table shows the median over samples divided by --inner, i.e. the t
 
 import argparse
 import csv
-import statistics
 import sys
-import time
 
 import torch
+
+import peer_timing
 
 VECTOR_SIZES = [1 << 20, 1 << 24]
 GEMM_SIZES = [256, 1024]
@@ -67,28 +67,7 @@ def make_op(op, n, device, dtype):
 
 def time_op(fn, device, inner, samples, warmup):
     """Median milliseconds of one op."""
-    cuda = device.type == "cuda"
-    for _ in range(warmup):
-        fn()
-    if cuda:
-        torch.cuda.synchronize(device)
-    times = []
-    for _ in range(samples):
-        if cuda:
-            start = torch.cuda.Event(enable_timing=True)
-            end = torch.cuda.Event(enable_timing=True)
-            start.record()
-            for _ in range(inner):
-                fn()
-            end.record()
-            end.synchronize()
-            times.append(start.elapsed_time(end) / inner)
-        else:
-            begin = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            times.append((time.perf_counter() - begin) * 1e3 / inner)
-    return statistics.median(times)
+    return peer_timing.time_op(fn, device, samples, warmup, inner=inner)[0]
 
 
 def main():
