@@ -73,11 +73,8 @@ internal static unsafe class SoftmaxCpu
         {
             var xs = new ReadOnlySpan<T>(x + (r * c), c);
             var ys = new Span<T>(y + (r * c), c);
-            T max = TensorPrimitives.Max(xs);
-            TensorPrimitives.Subtract(xs, max, ys);
-            TensorPrimitives.Exp(ys, ys);
             // One division, then multiplies (a vector divide costs several multiplies).
-            TensorPrimitives.Multiply(ys, T.One / TensorPrimitives.Sum<T>(ys), ys);
+            TensorPrimitives.Multiply(ys, T.One / ExpShifted(xs, ys, out _), ys);
         }
     }
 
@@ -88,7 +85,7 @@ internal static unsafe class SoftmaxCpu
         var (first, count) = blocks.RowsOf(unit);
         var xs = new ReadOnlySpan<T>(x + (first * c), count * c);
         var ys = new Span<T>(y + (first * c), count * c);
-        ShiftByRowMax(xs, ys, c);
+        ShiftByRowMax(xs, ys, c, []);
         TensorPrimitives.Exp(ys, ys);
         for (int r = 0; r < count; r++)
         {
@@ -112,21 +109,7 @@ internal static unsafe class SoftmaxCpu
             var max = rented.AsSpan(0, width);
             var sum = rented.AsSpan(width, width);
             long baseOffset = (i * channels * inner) + j0;
-            new ReadOnlySpan<T>(x + baseOffset, width).CopyTo(max);
-            for (long c = 1; c < channels; c++)
-            {
-                TensorPrimitives.Max(max, new ReadOnlySpan<T>(x + baseOffset + (c * inner), width), max);
-            }
-
-            sum.Clear();
-            for (long c = 0; c < channels; c++)
-            {
-                var ys = new Span<T>(y + baseOffset + (c * inner), width);
-                TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + baseOffset + (c * inner), width), max, ys);
-                TensorPrimitives.Exp(ys, ys);
-                TensorPrimitives.Add(sum, ys, sum);
-            }
-
+            ExpShiftedAlongChannels(x + baseOffset, channels, inner, width, max, sum, y + baseOffset, inner);
             TensorPrimitives.Reciprocal(sum, sum);
             for (long c = 0; c < channels; c++)
             {
@@ -197,8 +180,48 @@ internal static unsafe class SoftmaxCpu
         }
     }
 
-    /// <summary>out[r, k] = in[r, k] − max_k in[r, k] for rows of <paramref name="c"/> elements (NaN-propagating max).</summary>
-    internal static void ShiftByRowMax<T>(ReadOnlySpan<T> input, Span<T> output, int c)
+    /// <summary>
+    /// e = exp(x − max x) for one row (max NaN-propagating); returns Σ e, and the max in <paramref name="max"/>.
+    /// </summary>
+    internal static T ExpShifted<T>(ReadOnlySpan<T> x, Span<T> e, out T max)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, e);
+        TensorPrimitives.Exp(e, e);
+        return TensorPrimitives.Sum<T>(e);
+    }
+
+    /// <summary>
+    /// For <paramref name="width"/> positions of an inner &gt; 1 slice starting at <paramref name="x"/>:
+    /// max[j] = max_c x[c, j], dest_c = exp(x_c − max) and sum[j] = Σ_c dest_c[j]. dest_c starts at
+    /// <paramref name="dest"/> + c · <paramref name="destStride"/>; a stride of 0 reuses one scratch row.
+    /// </summary>
+    internal static void ExpShiftedAlongChannels<T>(T* x, long channels, long inner, int width, Span<T> max, Span<T> sum,
+        T* dest, long destStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        new ReadOnlySpan<T>(x, width).CopyTo(max);
+        for (long c = 1; c < channels; c++)
+        {
+            TensorPrimitives.Max(max, new ReadOnlySpan<T>(x + (c * inner), width), max);
+        }
+
+        sum.Clear();
+        for (long c = 0; c < channels; c++)
+        {
+            var e = new Span<T>(dest + (c * destStride), width);
+            TensorPrimitives.Subtract(new ReadOnlySpan<T>(x + (c * inner), width), max, e);
+            TensorPrimitives.Exp(e, e);
+            TensorPrimitives.Add(sum, e, sum);
+        }
+    }
+
+    /// <summary>
+    /// out[r, k] = in[r, k] − max_k in[r, k] for rows of <paramref name="c"/> elements (NaN-propagating max); the
+    /// maxima go into <paramref name="maxes"/> unless it is empty.
+    /// </summary>
+    internal static void ShiftByRowMax<T>(ReadOnlySpan<T> input, Span<T> output, int c, Span<T> maxes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int start = 0; start < input.Length; start += c)
@@ -208,6 +231,11 @@ internal static unsafe class SoftmaxCpu
             for (int k = 1; k < row.Length; k++)
             {
                 max = T.Max(max, row[k]);
+            }
+
+            if (!maxes.IsEmpty)
+            {
+                maxes[start / c] = max;
             }
 
             var dest = output.Slice(start, c);

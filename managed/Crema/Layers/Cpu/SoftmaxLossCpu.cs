@@ -258,10 +258,7 @@ internal static unsafe class SoftmaxLossCpu
                     continue;
                 }
 
-                T max = TensorPrimitives.Max(xs);
-                TensorPrimitives.Subtract(xs, max, e);
-                TensorPrimitives.Exp(e, e);
-                T sum = TensorPrimitives.Sum<T>(e);
+                T sum = SoftmaxCpu.ExpShifted(xs, e, out T max);
                 T lse = max + T.Log(sum);
                 ctx.Lse[r] = lse;
                 if (ctx.Prob is not null)
@@ -295,23 +292,7 @@ internal static unsafe class SoftmaxLossCpu
             var max = rented.AsSpan(count * c, count);
             var sum = rented.AsSpan((count * c) + count, count);
             var xs = new ReadOnlySpan<T>(ctx.X + (first * c), count * c);
-            for (int r = 0; r < count; r++)
-            {
-                var row = xs.Slice(r * c, c);
-                T m = row[0];
-                for (int k = 1; k < c; k++)
-                {
-                    m = T.Max(m, row[k]);
-                }
-
-                max[r] = m;
-                var er = e.Slice(r * c, c);
-                for (int k = 0; k < c; k++)
-                {
-                    er[k] = row[k] - m;
-                }
-            }
-
+            SoftmaxCpu.ShiftByRowMax(xs, e, c, max);
             TensorPrimitives.Exp(e, e);
             for (int r = 0; r < count; r++)
             {
@@ -357,19 +338,17 @@ internal static unsafe class SoftmaxLossCpu
             var sum = rented.AsSpan(width, width);
             var e = rented.AsSpan(2 * width, width);
             long baseOffset = (i * channels * inner) + j0;
-            new ReadOnlySpan<T>(ctx.X + baseOffset, width).CopyTo(max);
-            for (long c = 1; c < channels; c++)
+            fixed (T* scratch = e)
             {
-                TensorPrimitives.Max(max, new ReadOnlySpan<T>(ctx.X + baseOffset + (c * inner), width), max);
-            }
-
-            sum.Clear();
-            for (long c = 0; c < channels; c++)
-            {
-                var dest = ctx.Prob is null ? e : new Span<T>(ctx.Prob + baseOffset + (c * inner), width);
-                TensorPrimitives.Subtract(new ReadOnlySpan<T>(ctx.X + baseOffset + (c * inner), width), max, dest);
-                TensorPrimitives.Exp(dest, dest);
-                TensorPrimitives.Add(sum, dest, sum);
+                // Without a probability top the exponentials only feed the sum: one scratch row (stride 0) holds them.
+                if (ctx.Prob is null)
+                {
+                    SoftmaxCpu.ExpShiftedAlongChannels(ctx.X + baseOffset, channels, inner, width, max, sum, scratch, 0);
+                }
+                else
+                {
+                    SoftmaxCpu.ExpShiftedAlongChannels(ctx.X + baseOffset, channels, inner, width, max, sum, ctx.Prob + baseOffset, inner);
+                }
             }
 
             if (ctx.Prob is not null)
