@@ -141,7 +141,13 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
 
         var labels = pendingLabels;
         pendingLabels = null;
-        long position = badLabel.Span.ToArray()[0];
+        // One scalar through the context's pinned read-back slot: no allocation on this per-Forward path.
+        long position;
+        using (var slot = badLabel.Span.Acquire())
+        {
+            position = badLabel.Context.ReadScalar<long>(slot.Pointer);
+        }
+
         if (position != SoftmaxLossKernels.NoBadLabel)
         {
             T value = labels.GpuData.Slice(position, 1).ToArray()[0];
