@@ -46,6 +46,54 @@ internal static class TextFormatBinder
         .Scalar("label_smoothing", ScalarKinds.Float, m => m.LabelSmoothing, (m, v) => m.LabelSmoothing = v)
         .Repeated("weight", ScalarKinds.Float, m => m.Weight);
 
+    /// <summary>Caffe's <c>FillerParameter.VarianceNorm</c>.</summary>
+    public static readonly EnumDescriptor<VarianceNorm> VarianceNormEnum = new(
+        ("FAN_IN", VarianceNorm.FanIn),
+        ("FAN_OUT", VarianceNorm.FanOut),
+        ("AVERAGE", VarianceNorm.Average));
+
+    /// <summary>Caffe's <c>FillerParameter</c> (without <c>sparse</c>).</summary>
+    public static readonly MessageDescriptor<FillerParameter> FillerParameterMessage = new MessageDescriptor<FillerParameter>("FillerParameter", () => new())
+        .Scalar("type", ScalarKinds.String, m => m.Type, (m, v) => m.Type = v)
+        .Scalar("value", ScalarKinds.Float, m => m.Value, (m, v) => m.Value = v)
+        .Scalar("min", ScalarKinds.Float, m => m.Min, (m, v) => m.Min = v)
+        .Scalar("max", ScalarKinds.Float, m => m.Max, (m, v) => m.Max = v)
+        .Scalar("mean", ScalarKinds.Float, m => m.Mean, (m, v) => m.Mean = v)
+        .Scalar("std", ScalarKinds.Float, m => m.Std, (m, v) => m.Std = v)
+        .Scalar("variance_norm", VarianceNormEnum, m => m.VarianceNorm, (m, v) => m.VarianceNorm = v);
+
+    /// <summary>Caffe's <c>BlobShape</c>.</summary>
+    public static readonly MessageDescriptor<BlobShape> BlobShapeMessage = new MessageDescriptor<BlobShape>("BlobShape", () => new())
+        .Repeated("dim", ScalarKinds.Int64, m => m.Dim);
+
+    /// <summary>Caffe's <c>InputParameter</c>.</summary>
+    public static readonly MessageDescriptor<InputParameter> InputParameterMessage = new MessageDescriptor<InputParameter>("InputParameter", () => new())
+        .RepeatedMessage("shape", BlobShapeMessage, m => m.Shape);
+
+    /// <summary>Caffe's <c>DummyDataParameter</c> (the <c>shape</c> form only).</summary>
+    public static readonly MessageDescriptor<DummyDataParameter> DummyDataParameterMessage = new MessageDescriptor<DummyDataParameter>("DummyDataParameter", () => new())
+        .RepeatedMessage("data_filler", FillerParameterMessage, m => m.DataFiller)
+        .RepeatedMessage("shape", BlobShapeMessage, m => m.Shape);
+
+    /// <summary>Caffe's <c>InnerProductParameter</c>.</summary>
+    public static readonly MessageDescriptor<InnerProductParameter> InnerProductParameterMessage = new MessageDescriptor<InnerProductParameter>("InnerProductParameter", () => new())
+        .Scalar("num_output", ScalarKinds.UInt32, m => m.NumOutput, (m, v) => m.NumOutput = v)
+        .Scalar("bias_term", ScalarKinds.Bool, m => m.BiasTerm, (m, v) => m.BiasTerm = v)
+        .Message("weight_filler", FillerParameterMessage, m => m.WeightFiller, (m, v) => m.WeightFiller = v)
+        .Message("bias_filler", FillerParameterMessage, m => m.BiasFiller, (m, v) => m.BiasFiller = v)
+        .Scalar("axis", ScalarKinds.Int32, m => m.Axis, (m, v) => m.Axis = v)
+        .Scalar("transpose", ScalarKinds.Bool, m => m.Transpose, (m, v) => m.Transpose = v);
+
+    /// <summary>Caffe's <c>ReLUParameter</c> (without <c>engine</c>).</summary>
+    public static readonly MessageDescriptor<ReLUParameter> ReLUParameterMessage = new MessageDescriptor<ReLUParameter>("ReLUParameter", () => new())
+        .Scalar("negative_slope", ScalarKinds.Float, m => m.NegativeSlope, (m, v) => m.NegativeSlope = v);
+
+    /// <summary>Caffe's <c>AccuracyParameter</c>.</summary>
+    public static readonly MessageDescriptor<AccuracyParameter> AccuracyParameterMessage = new MessageDescriptor<AccuracyParameter>("AccuracyParameter", () => new())
+        .Scalar("top_k", ScalarKinds.UInt32, m => m.TopK, (m, v) => m.TopK = v)
+        .Scalar("axis", ScalarKinds.Int32, m => m.Axis, (m, v) => m.Axis = v)
+        .Optional("ignore_label", ScalarKinds.Int32, m => m.IgnoreLabel, (m, v) => m.IgnoreLabel = v);
+
     /// <summary>Caffe's <c>LayerParameter</c>: the fields the object model has.</summary>
     public static readonly MessageDescriptor<LayerParameter> LayerParameterMessage = new MessageDescriptor<LayerParameter>("LayerParameter", () => new())
         .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
@@ -59,7 +107,12 @@ internal static class TextFormatBinder
         .RepeatedMessage("include", NetStateRuleMessage, m => m.Include)
         .RepeatedMessage("exclude", NetStateRuleMessage, m => m.Exclude)
         .Message("softmax_param", SoftmaxParameterMessage, m => m.SoftmaxParam, (m, v) => m.SoftmaxParam = v)
-        .Message("loss_param", LossParameterMessage, m => m.LossParam, (m, v) => m.LossParam = v);
+        .Message("loss_param", LossParameterMessage, m => m.LossParam, (m, v) => m.LossParam = v)
+        .Message("input_param", InputParameterMessage, m => m.InputParam, (m, v) => m.InputParam = v)
+        .Message("dummy_data_param", DummyDataParameterMessage, m => m.DummyDataParam, (m, v) => m.DummyDataParam = v)
+        .Message("inner_product_param", InnerProductParameterMessage, m => m.InnerProductParam, (m, v) => m.InnerProductParam = v)
+        .Message("relu_param", ReLUParameterMessage, m => m.ReLUParam, (m, v) => m.ReLUParam = v)
+        .Message("accuracy_param", AccuracyParameterMessage, m => m.AccuracyParam, (m, v) => m.AccuracyParam = v);
 
     /// <summary>Reads a parsed LayerParameter body.</summary>
     /// <exception cref="TextFormatException">An unknown field, a non-repeated field given twice, or a bad value.</exception>
