@@ -15,6 +15,7 @@ public static class LayerRegistry<T>
     {
         ["Softmax"] = p => new SoftmaxLayer<T>(p),
         ["SoftmaxWithLoss"] = p => new SoftmaxWithLossLayer<T>(p),
+        ["Split"] = p => new SplitLayer<T>(p),
     };
 
     /// <summary>The registered type names, sorted.</summary>
