@@ -96,6 +96,18 @@ public static class NetBuilder
             }
         }
 
+        // A top with a loss weight is read once more, by the loss; only tops that layers read can need a split.
+        var weights = new Dictionary<(int Layer, int Top), float>();
+        foreach (var top in readers.Keys.Where(k => k.Layer >= 0).ToList())
+        {
+            float weight = lossWeight(param.Layer[top.Layer], top.Top);
+            if (weight != 0)
+            {
+                weights[top] = weight;
+                readers[top]++;
+            }
+        }
+
         var result = param.Clone();
         result.Layer.Clear();
         var nextSplit = new Dictionary<(int Layer, int Top), int>();
@@ -127,22 +139,12 @@ public static class NetBuilder
             for (int j = 0; j < layer.Top.Count; j++)
             {
                 int count = readers.GetValueOrDefault((i, j));
-                if (count == 0)
-                {
-                    continue;
-                }
-
-                float weight = lossWeight(param.Layer[i], j);
-                if (weight != 0)
-                {
-                    count++;
-                }
-
                 if (count <= 1)
                 {
                     continue;
                 }
 
+                float weight = weights.GetValueOrDefault((i, j));
                 result.Layer.Add(SplitLayer(layer.Name, layer.Top[j], j, count, weight));
                 if (weight != 0)
                 {
