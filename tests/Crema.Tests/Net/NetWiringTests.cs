@@ -188,6 +188,27 @@ public abstract class NetWiringTests<T> : NetTestBase<T>
     }
 
     [Test]
+    public void LegacyInputsAreNetInputs()
+    {
+        var reference = Build(Basic);
+        double expected = double.CreateChecked(reference.Forward());
+        var net = Build("""
+            input: "data" input_shape { dim: 4 dim: 5 }
+            input: "label" input_shape { dim: 4 }
+            layer { name: "scale1" type: "NetTestScale" bottom: "data" top: "s1" }
+            layer { name: "scale2" type: "NetTestScale" bottom: "s1" top: "s2" }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "s2" bottom: "label" top: "loss" }
+            layer { name: "extra" type: "NetTestScale" bottom: "data" top: "e" }
+            """);
+
+        Assert.That(net.InputBlobs.Select(b => b.ShapeString), Is.EqualTo(new[] { "4 5 (20)", "4 (4)" }));
+        Assert.That(net.LayerNames[0], Is.EqualTo("data_input_0_split"));
+        net.InputBlobs[0].SetData(reference.BlobByName("data").CpuData);
+        net.InputBlobs[1].SetData(reference.BlobByName("label").CpuData);
+        Assert.That(double.CreateChecked(net.Forward()), Is.EqualTo(expected));
+    }
+
+    [Test]
     public void AutomaticTopIsCreated()
     {
         var net = Build(BasicWith("bottom: \"label\" top: \"loss\"", "bottom: \"label\""));
