@@ -114,6 +114,23 @@ internal static class TextFormatBinder
         .Message("relu_param", ReLUParameterMessage, m => m.ReLUParam, (m, v) => m.ReLUParam = v)
         .Message("accuracy_param", AccuracyParameterMessage, m => m.AccuracyParam, (m, v) => m.AccuracyParam = v);
 
+    /// <summary>Caffe's <c>NetState</c>.</summary>
+    public static readonly MessageDescriptor<NetState> NetStateMessage = new MessageDescriptor<NetState>("NetState", () => new())
+        .Scalar("phase", PhaseEnum, m => m.Phase, (m, v) => m.Phase = v)
+        .Scalar("level", ScalarKinds.Int32, m => m.Level, (m, v) => m.Level = v)
+        .Repeated("stage", ScalarKinds.String, m => m.Stage);
+
+    /// <summary>Caffe's <c>NetParameter</c> (without the V1 <c>layers</c> field).</summary>
+    public static readonly MessageDescriptor<NetParameter> NetParameterMessage = new MessageDescriptor<NetParameter>("NetParameter", () => new())
+        .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
+        .Repeated("input", ScalarKinds.String, m => m.Input)
+        .RepeatedMessage("input_shape", BlobShapeMessage, m => m.InputShape)
+        .Repeated("input_dim", ScalarKinds.Int32, m => m.InputDim)
+        .Scalar("force_backward", ScalarKinds.Bool, m => m.ForceBackward, (m, v) => m.ForceBackward = v)
+        .Message("state", NetStateMessage, m => m.State, (m, v) => m.State = v)
+        .Scalar("debug_info", ScalarKinds.Bool, m => m.DebugInfo, (m, v) => m.DebugInfo = v)
+        .RepeatedMessage("layer", LayerParameterMessage, m => m.Layer);
+
     /// <summary>Reads a parsed LayerParameter body.</summary>
     /// <exception cref="TextFormatException">An unknown field, a non-repeated field given twice, or a bad value.</exception>
     public static LayerParameter ReadLayerParameter(TextMessage message) => LayerParameterMessage.Read(message);
