@@ -131,6 +131,37 @@ internal static class TextFormatBinder
         .Scalar("debug_info", ScalarKinds.Bool, m => m.DebugInfo, (m, v) => m.DebugInfo = v)
         .RepeatedMessage("layer", LayerParameterMessage, m => m.Layer);
 
+    /// <summary>Caffe's <c>SolverParameter.SolverMode</c>.</summary>
+    public static readonly EnumDescriptor<SolverMode> SolverModeEnum = new(
+        ("CPU", SolverMode.Cpu),
+        ("GPU", SolverMode.Gpu));
+
+    /// <summary>Caffe's <c>SolverParameter</c>: the fields of the SGD solver.</summary>
+    public static readonly MessageDescriptor<SolverParameter> SolverParameterMessage = new MessageDescriptor<SolverParameter>("SolverParameter", () => new())
+        .Scalar("net", ScalarKinds.String, m => m.Net, (m, v) => m.Net = v)
+        .Message("net_param", NetParameterMessage, m => m.NetParam, (m, v) => m.NetParam = v)
+        .Repeated("test_iter", ScalarKinds.Int32, m => m.TestIter)
+        .Scalar("test_interval", ScalarKinds.Int32, m => m.TestInterval, (m, v) => m.TestInterval = v)
+        .Scalar("base_lr", ScalarKinds.Float, m => m.BaseLr, (m, v) => m.BaseLr = v)
+        .Scalar("display", ScalarKinds.Int32, m => m.Display, (m, v) => m.Display = v)
+        .Scalar("average_loss", ScalarKinds.Int32, m => m.AverageLoss, (m, v) => m.AverageLoss = v)
+        .Scalar("max_iter", ScalarKinds.Int32, m => m.MaxIter, (m, v) => m.MaxIter = v)
+        .Scalar("iter_size", ScalarKinds.Int32, m => m.IterSize, (m, v) => m.IterSize = v)
+        .Scalar("lr_policy", ScalarKinds.String, m => m.LrPolicy, (m, v) => m.LrPolicy = v)
+        .Scalar("gamma", ScalarKinds.Float, m => m.Gamma, (m, v) => m.Gamma = v)
+        .Scalar("power", ScalarKinds.Float, m => m.Power, (m, v) => m.Power = v)
+        .Scalar("momentum", ScalarKinds.Float, m => m.Momentum, (m, v) => m.Momentum = v)
+        .Scalar("weight_decay", ScalarKinds.Float, m => m.WeightDecay, (m, v) => m.WeightDecay = v)
+        .Scalar("regularization_type", ScalarKinds.String, m => m.RegularizationType, (m, v) => m.RegularizationType = v)
+        .Scalar("stepsize", ScalarKinds.Int32, m => m.Stepsize, (m, v) => m.Stepsize = v)
+        .Repeated("stepvalue", ScalarKinds.Int32, m => m.Stepvalue)
+        .Scalar("clip_gradients", ScalarKinds.Float, m => m.ClipGradients, (m, v) => m.ClipGradients = v)
+        .Scalar("snapshot", ScalarKinds.Int32, m => m.Snapshot, (m, v) => m.Snapshot = v)
+        .Scalar("snapshot_prefix", ScalarKinds.String, m => m.SnapshotPrefix, (m, v) => m.SnapshotPrefix = v)
+        .Scalar("solver_mode", SolverModeEnum, m => m.SolverMode, (m, v) => m.SolverMode = v)
+        .Scalar("random_seed", ScalarKinds.Int64, m => m.RandomSeed, (m, v) => m.RandomSeed = v)
+        .Scalar("type", ScalarKinds.String, m => m.Type, (m, v) => m.Type = v);
+
     /// <summary>Reads a parsed LayerParameter body.</summary>
     /// <exception cref="TextFormatException">An unknown field, a non-repeated field given twice, or a bad value.</exception>
     public static LayerParameter ReadLayerParameter(TextMessage message) => LayerParameterMessage.Read(message);
