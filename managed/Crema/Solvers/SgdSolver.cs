@@ -162,8 +162,9 @@ public sealed class SgdSolver<T> : IDisposable
             bool display = Param.Display > 0 && Iter % Param.Display == 0;
             if (display)
             {
-                Log(string.Create(CultureInfo.InvariantCulture, $"Iteration {Iter}, loss = {SmoothedLoss}"));
-                Log(string.Create(CultureInfo.InvariantCulture, $"Iteration {Iter}, lr = {LearningRate}"));
+                // Caffe's lines (numbers as C++ streams print them); reading the loss is the step's one host sync.
+                Log($"Iteration {Iter}, loss = {Net<T>.Number(SmoothedLoss)}");
+                Log($"Iteration {Iter}, lr = {Net<T>.Number(T.CreateChecked(LearningRate))}");
             }
 
             ApplyUpdate();

@@ -1,6 +1,7 @@
 using Crema.Net;
 using Crema.Parameters;
 using Crema.Solvers;
+using Microsoft.Extensions.Logging;
 
 namespace Crema.Tests.Solvers;
 
@@ -304,6 +305,23 @@ public class SgdSolverTests
         Assert.That(solver.SmoothedLoss, Is.LessThan(first / 10));
     }
 
+    [Test]
+    public void Display_LogsTheSmoothedLossAndTheRate_EveryDisplayIterations()
+    {
+        using var net = LinearModel(2);
+        Feed(net, BatchA, TargetA);
+        var logger = new ListLogger();
+        var p = new SolverParameter { BaseLr = 0.5f, LrPolicy = "step", Gamma = 0.5f, Stepsize = 2, Display = 2 };
+        using var solver = new SgdSolver<double>(p, net, logger);
+        solver.Step(3);
+
+        Assert.That(logger.Lines, Has.Count.EqualTo(4));
+        Assert.That(logger.Lines[0], Does.StartWith("Iteration 0, loss = "));
+        Assert.That(logger.Lines[1], Is.EqualTo("Iteration 0, lr = 0.5"));
+        Assert.That(logger.Lines[2], Does.StartWith("Iteration 2, loss = "));
+        Assert.That(logger.Lines[3], Is.EqualTo("Iteration 2, lr = 0.25"));
+    }
+
     // Loss and gradients of y = W x + b against t with Caffe's Euclidean loss Σ(y − t)² / (2N).
     private static (double Loss, double[] DW, double[] DB) LinearGradients(double[] w, double[] b, double[] x, double[] t, int batch)
     {
@@ -331,5 +349,18 @@ public class SgdSolverTests
         }
 
         return (loss, dw, db);
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 }
