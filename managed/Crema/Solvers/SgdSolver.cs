@@ -20,9 +20,10 @@ namespace Crema.Solvers;
 /// <remarks>
 /// Unlike Caffe, which clips the accumulated (not yet averaged) gradient, the clip threshold here applies to the
 /// averaged gradient, so it means the same for every <c>iter_size</c>. The test nets (<c>test_interval</c>,
-/// <c>test_iter</c>) and snapshots are not run by this class yet.
+/// <c>test_iter</c>) are not run by this class yet; <see cref="Snapshot"/> and <see cref="Restore"/> save and load
+/// the weights and the solver state (SgdSolverSnapshot.cs).
 /// </remarks>
-public sealed class SgdSolver<T> : IDisposable
+public sealed partial class SgdSolver<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Blob<T>> history = [];
