@@ -5,6 +5,7 @@ using System.Text;
 using Crema.Core;
 using Crema.Fillers;
 using Crema.IO;
+using Crema.IO.Caffe;
 using Crema.Net;
 using Crema.Parameters;
 
@@ -18,6 +19,7 @@ namespace Crema.Cli;
 /// <param name="Seed">--seed: the fillers' seed, or null for the default.</param>
 /// <param name="ForwardOnly">--forward-only: no Backward.</param>
 /// <param name="Dump">--dump: the folder for the blobs and params as .npy files, or null.</param>
+/// <param name="Weights">--weights: a binary .caffemodel copied into the net (by layer name) before Forward, or null.</param>
 internal sealed record NetOptions(
     string Model,
     Phase Phase,
@@ -25,7 +27,8 @@ internal sealed record NetOptions(
     bool Double,
     ulong? Seed,
     bool ForwardOnly,
-    string? Dump);
+    string? Dump,
+    string? Weights = null);
 
 /// <summary>
 /// <c>crema net</c>: builds a net from a text-format file, runs Forward and (unless --forward-only) Backward once,
@@ -68,9 +71,15 @@ internal static class NetCommand
             HelpName = "DIR",
         };
 
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "Trained weights: a binary Caffe .caffemodel, copied into the layers with the same names before Forward",
+            HelpName = "FILE",
+        };
+
         var command = new Command("net", "Build a net from a text-format file, run Forward (and Backward) once and print the loss")
         {
-            model, phase, engine, dtype, seed, forwardOnly, dump,
+            model, phase, engine, dtype, seed, weights, forwardOnly, dump,
         };
         command.SetAction(parse => Run(
             new NetOptions(
@@ -80,7 +89,8 @@ internal static class NetCommand
                 parse.GetValue(dtype) == "float64",
                 parse.GetValue(seed),
                 parse.GetValue(forwardOnly),
-                parse.GetValue(dump)),
+                parse.GetValue(dump),
+                parse.GetValue(weights)),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error));
         return command;
@@ -119,6 +129,7 @@ internal static class NetCommand
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var param = ReadModel(options.Model);
+        var trained = options.Weights is null ? null : ReadWeights(options.Weights);
 
         // After reading (bad input first) and before the blobs exist (their host memory is pinned on the GPU engine).
         Engine.Use(options.Engine);
@@ -128,6 +139,11 @@ internal static class NetCommand
         }
 
         using var net = UserStep(() => new Net<T>(param, options.Phase));
+        if (trained is not null)
+        {
+            UserStep(() => NetWeights.CopyFrom(net, trained));
+        }
+
         var loss = UserStep(net.Forward);
         if (!options.ForwardOnly)
         {
@@ -173,6 +189,36 @@ internal static class NetCommand
         catch (IOException e)
         {
             throw new BadInputException($"--model {path}: cannot read: {LayerCommand.OneLine(e)}");
+        }
+    }
+
+    private static CaffeModel ReadWeights(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new BadInputException($"--weights {path}: is a folder, not a .caffemodel file");
+        }
+
+        try
+        {
+            return CaffeModel.Read(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BadInputException($"--weights {path}: no such file");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new BadInputException($"--weights {path}: permission denied");
+        }
+        catch (InvalidDataException e)
+        {
+            // "path: what is wrong".
+            throw new BadInputException(LayerCommand.OneLine(e));
+        }
+        catch (IOException e)
+        {
+            throw new BadInputException($"--weights {path}: cannot read: {LayerCommand.OneLine(e)}");
         }
     }
 
