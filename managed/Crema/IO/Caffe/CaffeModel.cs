@@ -181,9 +181,9 @@ public sealed class CaffeModel
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] bytes = ToBytes();
-        string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
+        using var file = AtomicFile.Create(path);
+        file.Stream.Write(bytes);
+        file.Commit();
     }
 
     private static CaffeModel ParseNet(byte[] bytes, string path)
