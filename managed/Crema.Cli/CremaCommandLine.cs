@@ -9,6 +9,7 @@ internal static class CremaCommandLine
     {
         InfoCommand.Create(),
         LayerCommand.Create(),
+        NetCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>

@@ -16,6 +16,7 @@ public abstract class Layer<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<T> lossWeights = [];
+    private readonly List<bool> paramPropagateDown = [];
     private bool disposed;
 
     /// <summary>Creates the layer from its parameter (kept as given; the layer does not copy it).</summary>
@@ -64,6 +65,25 @@ public abstract class Layer<T> : IDisposable
 
     /// <summary>Whether <c>force_backward</c> may make bottom <paramref name="bottomIndex"/> propagate down.</summary>
     public virtual bool AllowForceBackward(int bottomIndex) => true;
+
+    /// <summary>
+    /// Whether Backward computes the diff of learnable blob <paramref name="paramIndex"/> (Caffe's
+    /// <c>param_propagate_down</c>); true unless set otherwise.
+    /// </summary>
+    public bool ParamPropagateDown(int paramIndex) =>
+        paramIndex >= paramPropagateDown.Count || paramPropagateDown[paramIndex];
+
+    /// <summary>Sets whether Backward computes the diff of learnable blob <paramref name="paramIndex"/>.</summary>
+    public void SetParamPropagateDown(int paramIndex, bool value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(paramIndex);
+        while (paramPropagateDown.Count <= paramIndex)
+        {
+            paramPropagateDown.Add(true);
+        }
+
+        paramPropagateDown[paramIndex] = value;
+    }
 
     /// <summary>The loss weight of top <paramref name="topIndex"/> (0 for tops that are not part of the loss).</summary>
     public T LossWeight(int topIndex) => topIndex >= 0 && topIndex < lossWeights.Count ? lossWeights[topIndex] : T.Zero;

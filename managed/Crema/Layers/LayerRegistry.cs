@@ -13,8 +13,15 @@ public static class LayerRegistry<T>
     private static readonly Lock Gate = new();
     private static readonly Dictionary<string, Func<LayerParameter, Layer<T>>> Creators = new(StringComparer.Ordinal)
     {
+        ["Accuracy"] = p => new AccuracyLayer<T>(p),
+        ["DummyData"] = p => new DummyDataLayer<T>(p),
+        ["EuclideanLoss"] = p => new EuclideanLossLayer<T>(p),
+        ["InnerProduct"] = p => new InnerProductLayer<T>(p),
+        ["Input"] = p => new InputLayer<T>(p),
+        ["ReLU"] = p => new ReLULayer<T>(p),
         ["Softmax"] = p => new SoftmaxLayer<T>(p),
         ["SoftmaxWithLoss"] = p => new SoftmaxWithLossLayer<T>(p),
+        ["Split"] = p => new SplitLayer<T>(p),
     };
 
     /// <summary>The registered type names, sorted.</summary>

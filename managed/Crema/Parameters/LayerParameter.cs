@@ -43,6 +43,21 @@ public sealed class LayerParameter
     /// <summary><c>loss_param</c>.</summary>
     public LossParameter LossParam { get; set; } = new();
 
+    /// <summary><c>input_param</c>.</summary>
+    public InputParameter InputParam { get; set; } = new();
+
+    /// <summary><c>dummy_data_param</c>.</summary>
+    public DummyDataParameter DummyDataParam { get; set; } = new();
+
+    /// <summary><c>inner_product_param</c>.</summary>
+    public InnerProductParameter InnerProductParam { get; set; } = new();
+
+    /// <summary><c>relu_param</c>.</summary>
+    public ReLUParameter ReLUParam { get; set; } = new();
+
+    /// <summary><c>accuracy_param</c>.</summary>
+    public AccuracyParameter AccuracyParam { get; set; } = new();
+
     /// <summary>Reads a LayerParameter from Caffe's text format (the body, without <c>layer { }</c>).</summary>
     /// <exception cref="TextFormatException">Malformed text or an unknown field; the message gives line:column.</exception>
     public static LayerParameter Parse(string text, string? sourceName = null) =>
@@ -78,6 +93,11 @@ public sealed class LayerParameter
         Exclude = [.. Exclude.Select(r => r.Clone())],
         SoftmaxParam = SoftmaxParam.Clone(),
         LossParam = LossParam.Clone(),
+        InputParam = InputParam.Clone(),
+        DummyDataParam = DummyDataParam.Clone(),
+        InnerProductParam = InnerProductParam.Clone(),
+        ReLUParam = ReLUParam.Clone(),
+        AccuracyParam = AccuracyParam.Clone(),
     };
 
     /// <inheritdoc/>

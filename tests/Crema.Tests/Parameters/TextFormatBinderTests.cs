@@ -155,7 +155,8 @@ public class TextFormatBinderTests
             Is.EqualTo(new[]
             {
                 "name", "type", "bottom", "top", "phase", "loss_weight", "param", "propagate_down", "include", "exclude",
-                "softmax_param", "loss_param",
+                "softmax_param", "loss_param", "input_param", "dummy_data_param", "inner_product_param", "relu_param",
+                "accuracy_param",
             }));
         Assert.That(TextFormatBinder.LayerParameterMessage.Fields.Where(f => f.IsRepeated).Select(f => f.Name), Is.EqualTo(new[]
         {

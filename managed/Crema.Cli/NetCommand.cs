@@ -1,0 +1,300 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using Crema.Core;
+using Crema.Fillers;
+using Crema.IO;
+using Crema.IO.Caffe;
+using Crema.Net;
+using Crema.Parameters;
+
+namespace Crema.Cli;
+
+/// <summary>What <c>crema net</c> was asked to do.</summary>
+/// <param name="Model">--model: the NetParameter text-format file.</param>
+/// <param name="Phase">--phase.</param>
+/// <param name="Engine">--engine.</param>
+/// <param name="Double">--dtype float64 (otherwise float32).</param>
+/// <param name="Seed">--seed: the fillers' seed, or null for the default.</param>
+/// <param name="ForwardOnly">--forward-only: no Backward.</param>
+/// <param name="Dump">--dump: the folder for the blobs and params as .npy files, or null.</param>
+/// <param name="Weights">--weights: a binary .caffemodel copied into the net (by layer name) before Forward, or null.</param>
+internal sealed record NetOptions(
+    string Model,
+    Phase Phase,
+    ComputeEngine Engine,
+    bool Double,
+    ulong? Seed,
+    bool ForwardOnly,
+    string? Dump,
+    string? Weights = null);
+
+/// <summary>
+/// <c>crema net</c>: builds a net from a text-format file, runs Forward and (unless --forward-only) Backward once,
+/// prints <c>loss: &lt;value&gt;</c> with round-trip precision, and with --dump writes every blob's data and diff and
+/// every learnable param's data and diff as .npy files. Bad input is exit code 2 with one <c>crema: </c> line on
+/// stderr (file:line:column for a malformed model, the layer and blob for a wiring error); an unusable GPU is exit code 3.
+/// </summary>
+internal static class NetCommand
+{
+    internal static Command Create()
+    {
+        var model = new Option<string>("--model")
+        {
+            Description = "The net: a NetParameter in Caffe's text format (.prototxt)",
+            HelpName = "FILE",
+            Required = true,
+        };
+        var phase = new Option<string>("--phase")
+        {
+            Description = "The phase the net is built for (selects layers by include/exclude)",
+            DefaultValueFactory = _ => "TRAIN",
+        };
+        phase.AcceptOnlyFromAmong("TRAIN", "TEST");
+        var engine = new Option<ComputeEngine>("--engine")
+        {
+            Description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
+            DefaultValueFactory = _ => ComputeEngine.Cpu,
+        };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "The element type of the run and of the files written",
+            DefaultValueFactory = _ => "float32",
+        };
+        dtype.AcceptOnlyFromAmong("float32", "float64");
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the fillers' generator", HelpName = "N" };
+        var forwardOnly = new Option<bool>("--forward-only") { Description = "Run Forward only (no Backward)" };
+        var dump = new Option<string?>("--dump")
+        {
+            Description = "Folder for blob_<name>_data.npy/_diff.npy and param_<layer>_<index>_data.npy/_diff.npy (created if missing)",
+            HelpName = "DIR",
+        };
+
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "Trained weights: a binary Caffe .caffemodel, copied into the layers with the same names before Forward",
+            HelpName = "FILE",
+        };
+
+        var command = new Command("net", "Build a net from a text-format file, run Forward (and Backward) once and print the loss")
+        {
+            model, phase, engine, dtype, seed, weights, forwardOnly, dump,
+        };
+        command.SetAction(parse => Run(
+            new NetOptions(
+                parse.GetValue(model)!,
+                parse.GetValue(phase) == "TEST" ? Phase.Test : Phase.Train,
+                parse.GetValue(engine),
+                parse.GetValue(dtype) == "float64",
+                parse.GetValue(seed),
+                parse.GetValue(forwardOnly),
+                parse.GetValue(dump),
+                parse.GetValue(weights)),
+            parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error));
+        return command;
+    }
+
+    /// <summary>Runs the command; returns the exit code.</summary>
+    internal static int Run(NetOptions options, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var previous = Engine.Current;
+        try
+        {
+            return options.Double ? Run<double>(options, output) : Run<float>(options, output);
+        }
+        catch (BadInputException e)
+        {
+            error.WriteLine($"crema: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (GpuUnavailableException e)
+        {
+            error.WriteLine($"crema: {e.Message}");
+            return ExitCodes.GpuUnavailable;
+        }
+        finally
+        {
+            // The engine is process-wide; leave it as it was for whoever runs next in this process.
+            if (previous == ComputeEngine.Cpu)
+            {
+                Engine.UseCpu();
+            }
+        }
+    }
+
+    private static int Run<T>(NetOptions options, TextWriter output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var param = ReadModel(options.Model);
+        var trained = options.Weights is null ? null : ReadWeights(options.Weights);
+
+        // After reading (bad input first) and before the blobs exist (their host memory is pinned on the GPU engine).
+        Engine.Use(options.Engine);
+        if (options.Seed is { } seed)
+        {
+            SeededRandom.SetGlobalSeed(seed);
+        }
+
+        using var net = UserStep(() => new Net<T>(param, options.Phase));
+        if (trained is not null)
+        {
+            UserStep(() => NetWeights.CopyFrom(net, trained));
+        }
+
+        var loss = UserStep(net.Forward);
+        if (!options.ForwardOnly)
+        {
+            UserStep(net.Backward);
+        }
+
+        output.WriteLine($"loss: {loss.ToString("R", CultureInfo.InvariantCulture)}");
+        if (options.Dump is not null)
+        {
+            foreach (string line in Dump(options.Dump, net))
+            {
+                output.WriteLine(line);
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static NetParameter ReadModel(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new BadInputException($"--model {path}: is a folder, not a net file");
+        }
+
+        try
+        {
+            return NetParameter.ParseFile(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BadInputException($"--model {path}: no such file");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new BadInputException($"--model {path}: permission denied");
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidDataException)
+        {
+            // TextFormatException: "path:line:column: what".
+            throw new BadInputException(LayerCommand.OneLine(e));
+        }
+        catch (IOException e)
+        {
+            throw new BadInputException($"--model {path}: cannot read: {LayerCommand.OneLine(e)}");
+        }
+    }
+
+    private static CaffeModel ReadWeights(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new BadInputException($"--weights {path}: is a folder, not a .caffemodel file");
+        }
+
+        try
+        {
+            return CaffeModel.Read(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BadInputException($"--weights {path}: no such file");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new BadInputException($"--weights {path}: permission denied");
+        }
+        catch (InvalidDataException e)
+        {
+            // "path: what is wrong".
+            throw new BadInputException(LayerCommand.OneLine(e));
+        }
+        catch (IOException e)
+        {
+            throw new BadInputException($"--weights {path}: cannot read: {LayerCommand.OneLine(e)}");
+        }
+    }
+
+    private static List<string> Dump<T>(string folder, Net<T> net)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var lines = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(folder);
+            for (int i = 0; i < net.Blobs.Count; i++)
+            {
+                string stem = $"blob_{SafeName(net.BlobNames[i])}";
+                lines.Add(Write(folder, $"{stem}_data.npy", net.Blobs[i], diff: false));
+                lines.Add(Write(folder, $"{stem}_diff.npy", net.Blobs[i], diff: true));
+            }
+
+            var learnable = new HashSet<Blob<T>>(net.LearnableParams, ReferenceEqualityComparer.Instance);
+            for (int l = 0; l < net.Layers.Count; l++)
+            {
+                var blobs = net.Layers[l].Blobs;
+                for (int p = 0; p < blobs.Count; p++)
+                {
+                    if (learnable.Contains(blobs[p]))
+                    {
+                        string stem = $"param_{SafeName(net.LayerNames[l])}_{p}";
+                        lines.Add(Write(folder, $"{stem}_data.npy", blobs[p], diff: false));
+                        lines.Add(Write(folder, $"{stem}_diff.npy", blobs[p], diff: true));
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadInputException($"--dump {folder}: cannot write: {LayerCommand.OneLine(e)}");
+        }
+
+        return lines;
+    }
+
+    private static string Write<T>(string folder, string name, Blob<T> blob, bool diff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string path = Path.Combine(folder, name);
+        Npy.Write(path, blob, diff);
+        return $"wrote {path}: shape {NpyHeader.FormatShape([.. blob.Shape])}";
+    }
+
+    /// <summary>The name with every character outside [A-Za-z0-9_.-] replaced by <c>_</c>.</summary>
+    internal static string SafeName(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '_');
+        }
+
+        return builder.ToString();
+    }
+
+    // Builds or runs the net; what it refuses (wiring, shapes, parameters) is the user's input.
+    private static TResult UserStep<TResult>(Func<TResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or NotSupportedException)
+        {
+            throw new BadInputException(LayerCommand.OneLine(e));
+        }
+    }
+
+    private static void UserStep(Action action) => UserStep(() =>
+    {
+        action();
+        return 0;
+    });
+}

@@ -1,0 +1,283 @@
+using System.Buffers.Binary;
+using Crema.Core;
+using Crema.IO;
+
+namespace Crema.Solvers;
+
+/// <summary>Snapshots of the weights and the solver state (the file format is described by <see cref="SnapshotFormat"/>).</summary>
+public sealed partial class SgdSolver<T>
+{
+    /// <summary>
+    /// Writes every learnable param (owning layer's name, index, shape, data, in net order) and the solver state
+    /// (<see cref="Iter"/>, the learning-rate inputs, the momentum history, the smoothed-loss window) to
+    /// <paramref name="path"/>, with a CRC-32 over the payload. The file is written under a temporary name in the
+    /// same folder and renamed over <paramref name="path"/> once complete, so a failed write leaves no partial file and
+    /// any earlier file at <paramref name="path"/> untouched.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be written (the folder must exist).</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    public void Snapshot(string path)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        uint elementCode = SnapshotFormat.ElementCode<T>();
+        var owners = LearnableParamOwners();
+        using var file = AtomicFile.Create(path);
+        var stream = file.Stream;
+        stream.Write(new byte[SnapshotFormat.HeaderBytes]);
+        var payload = new SnapshotWriter(stream);
+        payload.WriteSection(SnapshotFormat.WeightsTag, w =>
+        {
+            w.WriteInt32(owners.Count);
+            for (int i = 0; i < owners.Count; i++)
+            {
+                var blob = Net.LearnableParams[i];
+                w.WriteString(owners[i].Layer);
+                w.WriteInt32(owners[i].Index);
+                w.WriteShape(blob.Shape);
+                w.WriteValues(blob.CpuData);
+            }
+        });
+        payload.WriteSection(SnapshotFormat.SolverTag, w =>
+        {
+            w.WriteInt32(Iter);
+            w.WriteString(Param.LrPolicy);
+            w.WriteSingle(Param.BaseLr);
+            w.WriteSingle(Param.Gamma);
+            w.WriteSingle(Param.Power);
+            w.WriteInt32(Param.Stepsize);
+            w.WriteInt32(Param.MaxIter);
+            w.WriteInt32(Param.Stepvalue.Count);
+            foreach (int v in Param.Stepvalue)
+            {
+                w.WriteInt32(v);
+            }
+
+            w.WriteInt32(history.Count);
+            foreach (var hist in history)
+            {
+                w.WriteShape(hist.Shape);
+                w.WriteValues(hist.CpuData);
+            }
+
+            w.WriteInt32(Param.AverageLoss);
+            w.WriteInt32(lossIndex);
+            w.WriteInt32(losses.Count);
+            w.WriteValues<T>(losses.ToArray());
+            w.WriteValues<T>([SmoothedLoss]);
+        });
+
+        var header = new byte[SnapshotFormat.HeaderBytes];
+        SnapshotFormat.Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), SnapshotFormat.Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12), elementCode);
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(16), (ulong)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), payload.Checksum);
+        stream.Seek(0, SeekOrigin.Begin);
+        stream.Write(header);
+        file.Commit();
+    }
+
+    /// <summary>
+    /// Loads a file written by <see cref="Snapshot"/>: the learnable params' data, <see cref="Iter"/>, the
+    /// learning-rate inputs (they replace <see cref="Param"/>'s, so the schedule continues where it was), the momentum
+    /// history and the smoothed-loss window; the next <see cref="Step"/> is then the one that would have followed the
+    /// snapshot. Everything is read and checked (magic, version, element type, length, checksum, layer names, shapes)
+    /// before anything changes: on failure the net and the solver are as they were.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a snapshot, is truncated or corrupted, or does not fit
+    /// this net or solver; the message names the file and what is wrong.</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public void Restore(string path)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        uint elementCode = SnapshotFormat.ElementCode<T>();
+        byte[] bytes = File.ReadAllBytes(path);
+        InvalidDataException Error(string what) => new($"{path}: {what}");
+
+        if (bytes.Length < SnapshotFormat.HeaderBytes)
+        {
+            throw Error(bytes.Length >= 8 && bytes.AsSpan(0, 8).SequenceEqual(SnapshotFormat.Magic)
+                ? $"truncated: {bytes.Length} bytes, shorter than the {SnapshotFormat.HeaderBytes}-byte header"
+                : $"not a Crema snapshot: {bytes.Length} bytes, shorter than the {SnapshotFormat.HeaderBytes}-byte header");
+        }
+
+        if (!bytes.AsSpan(0, 8).SequenceEqual(SnapshotFormat.Magic))
+        {
+            throw Error("not a Crema snapshot: the file does not start with CREMASNP");
+        }
+
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+        if (version != SnapshotFormat.Version)
+        {
+            throw Error($"snapshot version {version} is not supported (this build reads version {SnapshotFormat.Version})");
+        }
+
+        uint storedCode = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12));
+        if (storedCode != elementCode)
+        {
+            throw Error(
+                $"element type mismatch: the snapshot holds {SnapshotFormat.ElementName(storedCode)}, the solver is {SnapshotFormat.ElementName(elementCode)}");
+        }
+
+        ulong payloadLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16));
+        ulong present = (ulong)(bytes.Length - SnapshotFormat.HeaderBytes);
+        if (payloadLength > present)
+        {
+            throw Error($"truncated: the header announces {payloadLength} payload bytes, the file holds {present}");
+        }
+
+        if (payloadLength < present)
+        {
+            throw Error($"corrupted: {present - payloadLength} bytes after the {payloadLength}-byte payload");
+        }
+
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(24));
+        uint crc = Crc32.Compute(bytes.AsSpan(SnapshotFormat.HeaderBytes));
+        if (crc != storedCrc)
+        {
+            throw Error($"corrupted: checksum mismatch (CRC-32 stored 0x{storedCrc:x8}, computed 0x{crc:x8})");
+        }
+
+        var payload = new SnapshotReader(path, bytes.AsMemory(SnapshotFormat.HeaderBytes));
+
+        // Read and check everything first; change nothing until all of it fits.
+        var owners = LearnableParamOwners();
+        var weights = payload.ReadSection(SnapshotFormat.WeightsTag);
+        int paramCount = weights.ReadCount("number of params");
+        if (paramCount != owners.Count)
+        {
+            throw Error($"the snapshot has {paramCount} learnable params, the net has {owners.Count}");
+        }
+
+        var paramValues = new T[paramCount][];
+        for (int i = 0; i < paramCount; i++)
+        {
+            string layer = weights.ReadString($"param {i}: layer name");
+            int index = weights.ReadInt32($"param {i}: index");
+            if (layer != owners[i].Layer || index != owners[i].Index)
+            {
+                throw Error($"learnable param {i} is layer '{layer}' param {index} in the snapshot, layer '{owners[i].Layer}' param {owners[i].Index} in the net");
+            }
+
+            string what = $"layer '{layer}' param {index}";
+            paramValues[i] = ReadBlobValues(weights, Net.LearnableParams[i], what, Error);
+        }
+
+        weights.ExpectEnd(SnapshotFormat.WeightsTag);
+
+        var solver = payload.ReadSection(SnapshotFormat.SolverTag);
+        int iter = solver.ReadCount("iter");
+        string policy = solver.ReadString("lr_policy");
+        float baseLr = solver.ReadSingle("base_lr");
+        float gamma = solver.ReadSingle("gamma");
+        float power = solver.ReadSingle("power");
+        int stepsize = solver.ReadInt32("stepsize");
+        int maxIter = solver.ReadInt32("max_iter");
+        int stepvalueCount = solver.ReadCount("number of stepvalues", 1 << 20);
+        var stepvalues = new List<int>(stepvalueCount);
+        for (int i = 0; i < stepvalueCount; i++)
+        {
+            stepvalues.Add(solver.ReadInt32($"stepvalue {i}"));
+        }
+
+        int historyCount = solver.ReadCount("number of history blobs");
+        if (historyCount != history.Count)
+        {
+            throw Error($"the snapshot has {historyCount} history blobs, the solver has {history.Count}");
+        }
+
+        var historyValues = new T[historyCount][];
+        for (int i = 0; i < historyCount; i++)
+        {
+            historyValues[i] = ReadBlobValues(solver, history[i], $"history {i} (layer '{owners[i].Layer}' param {owners[i].Index})", Error);
+        }
+
+        int averageLoss = solver.ReadCount("average_loss");
+        if (averageLoss != Param.AverageLoss)
+        {
+            throw Error($"average_loss is {averageLoss} in the snapshot, {Param.AverageLoss} in the solver");
+        }
+
+        int nextSlot = solver.ReadCount("smoothed-loss slot");
+        int lossCount = solver.ReadCount("number of losses", averageLoss);
+        if (lossCount > 0 && nextSlot >= lossCount)
+        {
+            throw Error($"malformed snapshot: smoothed-loss slot {nextSlot} with {lossCount} losses");
+        }
+
+        var window = solver.ReadValues<T>(lossCount, "losses");
+        var smoothed = solver.ReadValues<T>(1, "smoothed loss")[0];
+        solver.ExpectEnd(SnapshotFormat.SolverTag);
+        if (!payload.AtEnd)
+        {
+            throw Error("malformed snapshot: bytes after the last section");
+        }
+
+        // Apply.
+        for (int i = 0; i < paramCount; i++)
+        {
+            Net.LearnableParams[i].SetData(paramValues[i]);
+            history[i].SetData(historyValues[i]);
+        }
+
+        Iter = iter;
+        Param.LrPolicy = policy;
+        Param.BaseLr = baseLr;
+        Param.Gamma = gamma;
+        Param.Power = power;
+        Param.Stepsize = stepsize;
+        Param.MaxIter = maxIter;
+        Param.Stepvalue = stepvalues;
+        losses.Clear();
+        losses.AddRange(window);
+        lossIndex = nextSlot;
+        SmoothedLoss = smoothed;
+    }
+
+    private static T[] ReadBlobValues(SnapshotReader reader, Blob<T> target, string what, Func<string, InvalidDataException> error)
+    {
+        int[] shape = reader.ReadShape(what);
+        if (!shape.AsSpan().SequenceEqual([.. target.Shape]))
+        {
+            throw error($"shape mismatch for {what}: {SnapshotFormat.ShapeText(shape)} in the snapshot, {SnapshotFormat.ShapeText(target.Shape)} in the net");
+        }
+
+        return reader.ReadValues<T>(target.Count, $"{what} data");
+    }
+
+    // The owning layer's name and the param's index in it, for each learnable param in net order.
+    private List<(string Layer, int Index)> LearnableParamOwners()
+    {
+        var learnable = Net.LearnableParams;
+        var result = new (string Layer, int Index)[learnable.Count];
+        var found = new bool[learnable.Count];
+        for (int l = 0; l < Net.Layers.Count; l++)
+        {
+            var blobs = Net.Layers[l].Blobs;
+            for (int p = 0; p < blobs.Count; p++)
+            {
+                for (int i = 0; i < learnable.Count; i++)
+                {
+                    if (!found[i] && ReferenceEquals(blobs[p], learnable[i]))
+                    {
+                        result[i] = (Net.LayerNames[l], p);
+                        found[i] = true;
+                        break;
+                    }
+                }
+            }
+        }
+
+        for (int i = 0; i < found.Length; i++)
+        {
+            if (!found[i])
+            {
+                result[i] = ("(unknown)", i);
+            }
+        }
+
+        return [.. result];
+    }
+}
