@@ -20,6 +20,7 @@ namespace Crema.Cli;
 /// <param name="ForwardOnly">--forward-only: no Backward.</param>
 /// <param name="Dump">--dump: the folder for the blobs and params as .npy files, or null.</param>
 /// <param name="Weights">--weights: a binary .caffemodel copied into the net (by layer name) before Forward, or null.</param>
+/// <param name="DebugInfo">--debug-info: Caffe's per-layer debug lines (and the params' norms after Backward) on stdout.</param>
 internal sealed record NetOptions(
     string Model,
     Phase Phase,
@@ -28,7 +29,8 @@ internal sealed record NetOptions(
     ulong? Seed,
     bool ForwardOnly,
     string? Dump,
-    string? Weights = null);
+    string? Weights = null,
+    bool DebugInfo = false);
 
 /// <summary>
 /// <c>crema net</c>: builds a net from a text-format file, runs Forward and (unless --forward-only) Backward once,
@@ -77,9 +79,14 @@ internal static class NetCommand
             HelpName = "FILE",
         };
 
+        var debugInfo = new Option<bool>("--debug-info")
+        {
+            Description = "Print Caffe's debug info: each layer's top data, bottom and param diffs (mean absolute values) and the params' L1/L2 norms",
+        };
+
         var command = new Command("net", "Build a net from a text-format file, run Forward (and Backward) once and print the loss")
         {
-            model, phase, engine, dtype, seed, weights, forwardOnly, dump,
+            model, phase, engine, dtype, seed, weights, forwardOnly, debugInfo, dump,
         };
         command.SetAction(parse => Run(
             new NetOptions(
@@ -90,7 +97,8 @@ internal static class NetCommand
                 parse.GetValue(seed),
                 parse.GetValue(forwardOnly),
                 parse.GetValue(dump),
-                parse.GetValue(weights)),
+                parse.GetValue(weights),
+                parse.GetValue(debugInfo)),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error));
         return command;
@@ -139,6 +147,12 @@ internal static class NetCommand
         }
 
         using var net = UserStep(() => new Net<T>(param, options.Phase));
+        if (options.DebugInfo)
+        {
+            net.Logger = new TextWriterLogger(output);
+            net.DebugInfo = true;
+        }
+
         if (trained is not null)
         {
             UserStep(() => NetWeights.CopyFrom(net, trained));

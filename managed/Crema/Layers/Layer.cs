@@ -216,7 +216,7 @@ public abstract class Layer<T> : IDisposable
     /// The loss weight a top gets when the parameter gives none: 0, except a loss layer's first top
     /// (<see cref="LossLayer{T}"/>).
     /// </summary>
-    protected virtual T DefaultLossWeight(int topIndex) => T.Zero;
+    public virtual T DefaultLossWeight(int topIndex) => T.Zero;
 
     /// <summary>Frees what the layer owns: its learnable blobs and any buffers of its own.</summary>
     public void Dispose()

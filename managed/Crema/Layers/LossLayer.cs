@@ -43,5 +43,5 @@ public abstract class LossLayer<T> : Layer<T>
     }
 
     /// <inheritdoc/>
-    protected override T DefaultLossWeight(int topIndex) => topIndex == 0 ? T.One : T.Zero;
+    public override T DefaultLossWeight(int topIndex) => topIndex == 0 ? T.One : T.Zero;
 }

@@ -47,6 +47,8 @@ public sealed class Net<T> : IDisposable
     private readonly List<int> learnableParamIds = [];
     private readonly List<float> paramsLrMult = [];
     private readonly List<float> paramsWeightDecay = [];
+    private readonly List<bool> hasParamsLr = [];
+    private readonly List<bool> hasParamsDecay = [];
     private readonly List<Blob<T>> inputBlobs = [];
     private readonly List<Blob<T>> outputBlobs = [];
     private bool disposed;
@@ -469,8 +471,8 @@ public sealed class Net<T> : IDisposable
         DecideLossReads();
     }
 
-    // A loss layer's first top weighs 1 unless the parameter says otherwise (LossLayer's DefaultLossWeight); the
-    // split insertion needs it before the layers exist.
+    // The split insertion needs each top's loss weight before the layers exist: the one given, else the layer type's
+    // default (Layer.DefaultLossWeight: 1 for a loss layer's first top), asked of a layer made only for that.
     private static float DefaultLossWeight(LayerParameter param, int topIndex)
     {
         if (topIndex < param.LossWeight.Count)
@@ -478,13 +480,8 @@ public sealed class Net<T> : IDisposable
             return param.LossWeight[topIndex];
         }
 
-        if (topIndex != 0)
-        {
-            return 0;
-        }
-
         using var probe = LayerRegistry<T>.Create(param);
-        return probe is LossLayer<T> ? 1 : 0;
+        return float.CreateChecked(probe.DefaultLossWeight(topIndex));
     }
 
     private void AddInputs(NetParameter param, HashSet<string> available, Dictionary<string, string> producer)
@@ -605,6 +602,8 @@ public sealed class Net<T> : IDisposable
             learnableParams.Add(blob);
             paramsLrMult.Add(spec?.LrMult ?? 1);
             paramsWeightDecay.Add(spec?.DecayMult ?? 1);
+            hasParamsLr.Add(spec?.HasLrMult ?? false);
+            hasParamsDecay.Add(spec?.HasDecayMult ?? false);
             return;
         }
 
@@ -620,25 +619,29 @@ public sealed class Net<T> : IDisposable
 
         int learnableId = learnableParamIds[ownerId];
         learnableParamIds.Add(learnableId);
-        // ParamSpec has no "unset": 1 counts as not given, so a sharer may leave the multipliers to the owner.
-        paramsLrMult[learnableId] = Merge(paramsLrMult[learnableId], spec!.LrMult, "lr_mult");
-        paramsWeightDecay[learnableId] = Merge(paramsWeightDecay[learnableId], spec.DecayMult, "decay_mult");
+        // As Caffe: a sharer that gives a multiplier sets it when nobody gave one yet and must agree otherwise; one
+        // that gives none leaves the owner's (given or default).
+        Merge(paramsLrMult, hasParamsLr, spec?.LrMultIfGiven, "lr_mult");
+        Merge(paramsWeightDecay, hasParamsDecay, spec?.DecayMultIfGiven, "decay_mult");
 
-        float Merge(float owner, float sharer, string field)
+        void Merge(List<float> values, List<bool> given, float? sharer, string field)
         {
-            if (sharer == 1 || sharer == owner)
+            if (sharer is not float value)
             {
-                return owner;
+                return;
             }
 
-            if (owner != 1)
+            if (!given[learnableId])
+            {
+                values[learnableId] = value;
+                given[learnableId] = true;
+            }
+            else if (values[learnableId] != value)
             {
                 throw new ArgumentException(
-                    $"layer '{lp.Name}' ({lp.Type}): shared param '{name}' has {field} {sharer} here but " +
-                    $"{owner} in layer '{layerNames[ownerLayer]}'");
+                    $"layer '{lp.Name}' ({lp.Type}): shared param '{name}' has {field} {value} here but " +
+                    $"{values[learnableId]} in layer '{layerNames[ownerLayer]}'");
             }
-
-            return sharer;
         }
     }
 

@@ -110,11 +110,27 @@ public sealed class ParamSpec
     /// <summary><c>name</c>: layers giving the same name share the blob.</summary>
     public string? Name { get; set; }
 
+    // Null while not given: a layer sharing a param by name may leave the multipliers to the owner (Caffe's has_lr_mult).
+    private float? lrMult;
+    private float? decayMult;
+
     /// <summary><c>lr_mult</c>: multiplier on the learning rate (default 1; 0 freezes the blob).</summary>
-    public float LrMult { get; set; } = 1;
+    public float LrMult { get => lrMult ?? 1; set => lrMult = value; }
 
     /// <summary><c>decay_mult</c>: multiplier on the weight decay (default 1).</summary>
-    public float DecayMult { get; set; } = 1;
+    public float DecayMult { get => decayMult ?? 1; set => decayMult = value; }
+
+    /// <summary>Whether <c>lr_mult</c> was given (a sharer that gives none takes the owner's).</summary>
+    public bool HasLrMult => lrMult.HasValue;
+
+    /// <summary>Whether <c>decay_mult</c> was given (a sharer that gives none takes the owner's).</summary>
+    public bool HasDecayMult => decayMult.HasValue;
+
+    /// <summary>The given <c>lr_mult</c>, or null.</summary>
+    internal float? LrMultIfGiven => lrMult;
+
+    /// <summary>The given <c>decay_mult</c>, or null.</summary>
+    internal float? DecayMultIfGiven => decayMult;
 
     /// <summary>A copy.</summary>
     public ParamSpec Clone() => (ParamSpec)MemberwiseClone();

@@ -23,8 +23,8 @@ internal static class TextFormatBinder
     /// <summary>Caffe's <c>ParamSpec</c> (without <c>share_mode</c>).</summary>
     public static readonly MessageDescriptor<ParamSpec> ParamSpecMessage = new MessageDescriptor<ParamSpec>("ParamSpec", () => new())
         .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
-        .Scalar("lr_mult", ScalarKinds.Float, m => m.LrMult, (m, v) => m.LrMult = v)
-        .Scalar("decay_mult", ScalarKinds.Float, m => m.DecayMult, (m, v) => m.DecayMult = v);
+        .Optional("lr_mult", ScalarKinds.Float, m => m.LrMultIfGiven, (m, v) => m.LrMult = v)
+        .Optional("decay_mult", ScalarKinds.Float, m => m.DecayMultIfGiven, (m, v) => m.DecayMult = v);
 
     /// <summary>Caffe's <c>NetStateRule</c>.</summary>
     public static readonly MessageDescriptor<NetStateRule> NetStateRuleMessage = new MessageDescriptor<NetStateRule>("NetStateRule", () => new())

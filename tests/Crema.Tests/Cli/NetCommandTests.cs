@@ -154,6 +154,44 @@ public class NetCommandTests
     }
 
     [Test]
+    public void DebugInfo_PrintsCaffesLinesForEveryLayer_AndTheParamNorms()
+    {
+        string model = WriteModel(Mlp);
+        var (code, stdout, stderr) = RunCli("net", "--model", model, "--seed", "5", "--debug-info", "--dump", W.OutDir);
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        foreach (string expected in new[]
+        {
+            "[Forward] Layer data, top blob data data: ",
+            "[Forward] Layer ip1, top blob ip1 data: ",
+            "[Forward] Layer ip1, param blob 0 data: ",
+            "[Forward] Layer ip2/fc, top blob ip2:out data: ",
+            "[Backward] Layer ip2/fc, bottom blob ip1 diff: ",
+            "[Backward] Layer ip1, param blob 1 diff: ",
+            "[Backward] All net params (data, diff): L1 norm = (",
+        })
+        {
+            Assert.That(lines, Has.Some.StartsWith(expected), expected);
+        }
+
+        // The loss layer's top line is the loss itself (a count-1 blob's mean absolute value), printed before "loss:".
+        string lossLine = lines.Single(l => l.StartsWith("[Forward] Layer loss, top blob loss data: ", StringComparison.Ordinal));
+        double printed = double.Parse(lossLine[(lossLine.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        int lossAt = Array.FindIndex(lines, l => l.StartsWith("loss: ", StringComparison.Ordinal));
+        Assert.That(lossAt, Is.GreaterThan(Array.IndexOf(lines, lossLine)));
+        Assert.That(printed, Is.EqualTo(Math.Abs(double.Parse(lines[lossAt][6..], CultureInfo.InvariantCulture))).Within(1e-4).Percent);
+
+        // The L1 norm of the params' data is the sum of |w| over the dumped params.
+        string normLine = lines.Single(l => l.StartsWith("[Backward] All net params", StringComparison.Ordinal));
+        string l1 = normLine[(normLine.IndexOf("L1 norm = (", StringComparison.Ordinal) + 11)..];
+        double l1Data = double.Parse(l1[..l1.IndexOf(',', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+        double expectedL1 = new[] { "param_ip1_0", "param_ip1_1", "param_ip2_fc_0", "param_ip2_fc_1" }
+            .Sum(name => W.Output(name + "_data.npy").Values.Sum(Math.Abs));
+        Assert.That(l1Data, Is.EqualTo(expectedL1).Within(1e-4).Percent);
+    }
+
+    [Test]
     public void PhaseTest_BuildsTheTestNet()
     {
         string model = WriteModel(Mlp.Replace(

@@ -175,6 +175,40 @@ public abstract class NetPassTests<T> : NetTestBase<T>
         Assert.That(net.Params[1].GetData(), Is.EqualTo(expected));
     }
 
+    // Basic with scale1 and scale2 sharing param "w", with extra ParamSpec fields for each.
+    private static string SharedWith(string owner, string sharer) =>
+        Basic.Replace("top: \"s1\" }", $"top: \"s1\" param {{ name: \"w\" {owner} }} }}", StringComparison.Ordinal)
+            .Replace("top: \"s2\" }", $"top: \"s2\" param {{ name: \"w\" {sharer} }} }}", StringComparison.Ordinal);
+
+    [TestCase("", "", 1f, 1f)]
+    [TestCase("lr_mult: 2 decay_mult: 0.5", "", 2f, 0.5f)]
+    [TestCase("", "lr_mult: 3 decay_mult: 4", 3f, 4f)]
+    [TestCase("lr_mult: 2", "lr_mult: 2 decay_mult: 5", 2f, 5f)]
+    [TestCase("lr_mult: 1", "lr_mult: 1", 1f, 1f)]
+    public void SharersLeaveOrSetTheOwnersMultipliers(string owner, string sharer, float lr, float decay)
+    {
+        var net = Build(SharedWith(owner, sharer));
+
+        Assert.That(net.ParamsLrMult, Is.EqualTo(new[] { lr }));
+        Assert.That(net.ParamsWeightDecay, Is.EqualTo(new[] { decay }));
+    }
+
+    [TestCase("lr_mult: 2", "lr_mult: 1", "lr_mult 1 here but 2")]
+    [TestCase("decay_mult: 0", "decay_mult: 1", "decay_mult 1 here but 0")]
+    [TestCase("", "lr_mult: 0", null)]
+    public void SharersThatContradictAGivenMultiplierAreRefused(string owner, string sharer, string? message)
+    {
+        if (message is null)
+        {
+            // Only given values conflict: the owner gave none, so the sharer's 0 is taken.
+            Assert.That(Build(SharedWith(owner, sharer)).ParamsLrMult, Is.EqualTo(new[] { 0f }));
+            return;
+        }
+
+        var ex = Assert.Throws<ArgumentException>(() => Build(SharedWith(owner, sharer)));
+        Assert.That(ex!.Message, Does.Contain("layer 'scale2'").And.Contain("shared param 'w'").And.Contain(message).And.Contain("layer 'scale1'"));
+    }
+
     [Test]
     public void UpdateSubtractsTheDiffFromEveryOwnedParam()
     {
