@@ -94,6 +94,42 @@ public sealed class SeededRandom
         return mean + (std * radius * Math.Cos(angle));
     }
 
+    /// <summary>
+    /// The generator's whole state (for snapshots): restoring it with <see cref="FromState"/> continues the exact
+    /// sequence, including a Gaussian draw kept from Box-Muller.
+    /// </summary>
+    public SeededRandomState State => new(Seed, s0, s1, s2, s3, spareGaussian);
+
+    /// <summary>A generator that continues from <paramref name="state"/> (see <see cref="State"/>).</summary>
+    /// <exception cref="ArgumentException">The state is all zero, which xoshiro256** never reaches.</exception>
+    public static SeededRandom FromState(SeededRandomState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+        {
+            throw new ArgumentException("the generator state is all zero, which xoshiro256** never reaches", nameof(state));
+        }
+
+        return new SeededRandom(state.Seed)
+        {
+            s0 = state.S0,
+            s1 = state.S1,
+            s2 = state.S2,
+            s3 = state.S3,
+            spareGaussian = state.SpareGaussian,
+        };
+    }
+
+    /// <summary>Replaces <see cref="Global"/> with a generator continuing from <paramref name="state"/>.</summary>
+    /// <exception cref="ArgumentException">The state is all zero.</exception>
+    public static void SetGlobalState(SeededRandomState state)
+    {
+        var restored = FromState(state);
+        lock (GlobalGate)
+        {
+            global = restored;
+        }
+    }
+
     private static ulong SplitMix64(ref ulong x)
     {
         x += 0x9E3779B97F4A7C15UL;
@@ -103,3 +139,12 @@ public sealed class SeededRandom
         return z ^ (z >> 31);
     }
 }
+
+/// <summary>The state of a <see cref="SeededRandom"/>: its seed, the four xoshiro256** words and a kept Gaussian draw.</summary>
+/// <param name="Seed">The seed the generator was made with.</param>
+/// <param name="S0">State word 0.</param>
+/// <param name="S1">State word 1.</param>
+/// <param name="S2">State word 2.</param>
+/// <param name="S3">State word 3.</param>
+/// <param name="SpareGaussian">The second Box-Muller value waiting for the next Gaussian draw, or null.</param>
+public readonly record struct SeededRandomState(ulong Seed, ulong S0, ulong S1, ulong S2, ulong S3, double? SpareGaussian);

@@ -51,6 +51,7 @@ public sealed class Net<T> : IDisposable
     private readonly List<bool> hasParamsDecay = [];
     private readonly List<Blob<T>> inputBlobs = [];
     private readonly List<Blob<T>> outputBlobs = [];
+    private readonly List<int> outputBlobIndices = [];
     private bool disposed;
 
     /// <summary>
@@ -153,8 +154,11 @@ public sealed class Net<T> : IDisposable
     /// <summary>The legacy net inputs (<c>input</c>), for the caller to fill.</summary>
     public IReadOnlyList<Blob<T>> InputBlobs => inputBlobs;
 
-    /// <summary>The blobs no layer reads: the net's outputs.</summary>
+    /// <summary>The blobs no layer reads: the net's outputs, in ordinal name order (as Caffe lists them).</summary>
     public IReadOnlyList<Blob<T>> OutputBlobs => outputBlobs;
+
+    /// <summary>The index in <see cref="Blobs"/> of each of <see cref="OutputBlobs"/>.</summary>
+    public IReadOnlyList<int> OutputBlobIndices => outputBlobIndices;
 
     /// <summary>Called with each layer index before the layer's forward pass.</summary>
     public List<Action<int>> BeforeForward { get; } = [];
@@ -321,6 +325,59 @@ public sealed class Net<T> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Caffe's <c>ShareTrainedLayersWith</c>: every layer of this net whose name is a layer of <paramref name="other"/>
+    /// uses that layer's param data (not copies: training <paramref name="other"/> changes what this net computes
+    /// with). This is how a solver's test nets see the weights being trained. Layers with no namesake are left alone.
+    /// </summary>
+    /// <returns>The number of layers that now share.</returns>
+    /// <exception cref="ArgumentException">A namesake has a different number of params or a param of another shape;
+    /// the message names the layer and the param. Nothing is shared when this is thrown.</exception>
+    public int ShareTrainedLayersWith(Net<T> other)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(other);
+        var pairs = new List<(Blob<T> Mine, Blob<T> Theirs)>();
+        int shared = 0;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            if (!other.layerIndex.TryGetValue(layerNames[l], out int source))
+            {
+                continue;
+            }
+
+            var mine = layers[l].Blobs;
+            var theirs = other.layers[source].Blobs;
+            if (mine.Count != theirs.Count)
+            {
+                throw new ArgumentException(
+                    $"layer '{layerNames[l]}' has {mine.Count} params here but {theirs.Count} in net '{other.Name}'; cannot share its weights",
+                    nameof(other));
+            }
+
+            for (int p = 0; p < mine.Count; p++)
+            {
+                if (!mine[p].ShapeEquals(theirs[p]))
+                {
+                    throw new ArgumentException(
+                        $"layer '{layerNames[l]}' param {p} has shape {mine[p].ShapeString} here but {theirs[p].ShapeString} in net '{other.Name}'; cannot share its weights",
+                        nameof(other));
+                }
+
+                pairs.Add((mine[p], theirs[p]));
+            }
+
+            shared++;
+        }
+
+        foreach (var (mine, theirs) in pairs)
+        {
+            mine.ShareData(theirs);
+        }
+
+        return shared;
+    }
+
     /// <summary>Sets every learnable parameter's diff to zero, on the side (host or device) where it lives.</summary>
     public void ClearParamDiffs()
     {
@@ -462,8 +519,10 @@ public sealed class Net<T> : IDisposable
             ForceBackward();
         }
 
-        foreach (string name in available)
+        // Caffe keeps the unread blobs in a std::set: the outputs come in ordinal name order.
+        foreach (string name in available.Order(StringComparer.Ordinal))
         {
+            outputBlobIndices.Add(blobIndex[name]);
             outputBlobs.Add(blobs[blobIndex[name]]);
         }
 

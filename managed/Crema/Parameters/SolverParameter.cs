@@ -75,8 +75,23 @@ public sealed class SolverParameter
     /// <summary><c>test_interval</c>: run the test nets every this many iterations; 0 never.</summary>
     public int TestInterval { get; set; }
 
-    /// <summary><c>test_iter</c>: forward passes per test net per test.</summary>
+    /// <summary><c>test_iter</c>: forward passes per test net per test, one entry per test net.</summary>
     public List<int> TestIter { get; set; } = [];
+
+    /// <summary><c>test_net</c>: files of test nets (built in the TEST phase), after the <c>test_net_param</c> ones.</summary>
+    public List<string> TestNet { get; set; } = [];
+
+    /// <summary><c>test_net_param</c>: inline test nets (built in the TEST phase), the first test nets.</summary>
+    public List<NetParameter> TestNetParam { get; set; } = [];
+
+    /// <summary><c>test_initialization</c>: also test before the first iteration (default true).</summary>
+    public bool TestInitialization { get; set; } = true;
+
+    /// <summary><c>test_compute_loss</c>: also report the test nets' summed loss (default false).</summary>
+    public bool TestComputeLoss { get; set; }
+
+    /// <summary><c>snapshot_after_train</c>: snapshot when <see cref="MaxIter"/> is reached (default true; needs a prefix).</summary>
+    public bool SnapshotAfterTrain { get; set; } = true;
 
     /// <summary><c>snapshot</c>: write a snapshot every this many iterations; 0 never.</summary>
     public int Snapshot { get; set; }
@@ -142,6 +157,8 @@ public sealed class SolverParameter
         copy.NetParam = NetParam?.Clone();
         copy.Stepvalue = [.. Stepvalue];
         copy.TestIter = [.. TestIter];
+        copy.TestNet = [.. TestNet];
+        copy.TestNetParam = [.. TestNetParam.Select(n => n.Clone())];
         return copy;
     }
 
@@ -207,6 +224,29 @@ public sealed class SolverParameter
             }
         }
 
-        return TestIter.Exists(t => t < 0) ? ("test_iter", "test_iter must not be negative") : null;
+        if (TestIter.Find(t => t < 0) is var negative and < 0)
+        {
+            return ("test_iter", $"test_iter must not be negative, got {negative}");
+        }
+
+        // As Caffe: one test_iter per test net; the net (net/net_param) makes up the test nets not given explicitly.
+        int explicitNets = TestNet.Count + TestNetParam.Count;
+        bool generic = NetParam is not null || Net.Length > 0;
+        if (TestIter.Count < explicitNets || (!generic && TestIter.Count != explicitNets))
+        {
+            return ("test_iter", $"test_iter is given {TestIter.Count} times for {explicitNets} test nets (test_net/test_net_param); give one per test net");
+        }
+
+        if (TestIter.Count > 0 && TestInterval == 0)
+        {
+            return ("test_interval", "test_iter is given but test_interval is 0: say how often to test");
+        }
+
+        if (Snapshot > 0 && SnapshotPrefix.Length == 0)
+        {
+            return ("snapshot_prefix", $"snapshot is {Snapshot} but snapshot_prefix is empty: say where snapshots go");
+        }
+
+        return null;
     }
 }

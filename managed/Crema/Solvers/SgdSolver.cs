@@ -19,9 +19,9 @@ namespace Crema.Solvers;
 /// </summary>
 /// <remarks>
 /// Unlike Caffe, which clips the accumulated (not yet averaged) gradient, the clip threshold here applies to the
-/// averaged gradient, so it means the same for every <c>iter_size</c>. The test nets (<c>test_interval</c>,
-/// <c>test_iter</c>) are not run by this class yet; <see cref="Snapshot"/> and <see cref="Restore"/> save and load
-/// the weights and the solver state (SgdSolverSnapshot.cs).
+/// averaged gradient, so it means the same for every <c>iter_size</c>. As in Caffe's loop, an iteration starts with
+/// the test nets when one is due (<see cref="TestNets"/>, SgdSolverTestNets.cs) and ends with a snapshot every
+/// <c>snapshot</c> iterations (<see cref="Snapshot()"/>, SgdSolverSnapshot.cs).
 /// </remarks>
 public sealed partial class SgdSolver<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -47,6 +47,7 @@ public sealed partial class SgdSolver<T> : IDisposable
         Net = net;
         this.logger = logger;
         CreateHistory();
+        CreateTestNetsOrDispose(TrainDefinition);
     }
 
     /// <summary>
@@ -73,6 +74,7 @@ public sealed partial class SgdSolver<T> : IDisposable
         Net = new Net<T>(netParam, Phase.Train, logger);
         ownsNet = true;
         CreateHistory();
+        CreateTestNetsOrDispose(() => netParam);
     }
 
     /// <summary>The solver's parameters (a copy of those given).</summary>
@@ -152,6 +154,11 @@ public sealed partial class SgdSolver<T> : IDisposable
         for (int n = 0; n < iters; n++)
         {
             Net.ClearParamDiffs();
+            if (TestDue())
+            {
+                TestAll();
+            }
+
             var loss = T.Zero;
             for (int i = 0; i < Param.IterSize; i++)
             {
@@ -169,11 +176,46 @@ public sealed partial class SgdSolver<T> : IDisposable
             }
 
             ApplyUpdate();
+            if (Param.Snapshot > 0 && Iter % Param.Snapshot == 0)
+            {
+                Snapshot();
+            }
         }
     }
 
-    /// <summary>Runs the iterations left until <c>max_iter</c>.</summary>
-    public void Solve() => Step(Math.Max(0, Param.MaxIter - Iter));
+    /// <summary>
+    /// Caffe's <c>Solve</c>: restores <paramref name="resumeFile"/> when given, runs the iterations left until
+    /// <c>max_iter</c>, then snapshots (<c>snapshot_after_train</c>, when there is a <c>snapshot_prefix</c> and the
+    /// last iteration did not just snapshot), logs the loss of one more forward pass on display iterations and tests
+    /// on test iterations, as Caffe does after the last step.
+    /// </summary>
+    public void Solve(string? resumeFile = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (resumeFile is not null)
+        {
+            Restore(resumeFile);
+        }
+
+        Step(Math.Max(0, Param.MaxIter - Iter));
+        if (Param.SnapshotAfterTrain && Param.SnapshotPrefix.Length > 0 && (Param.Snapshot == 0 || Iter % Param.Snapshot != 0))
+        {
+            Snapshot();
+        }
+
+        if (Param.Display > 0 && Iter % Param.Display == 0)
+        {
+            UpdateSmoothedLoss(Net.Forward());
+            Log($"Iteration {Iter}, loss = {Net<T>.Number(SmoothedLoss)}");
+        }
+
+        if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && testNets.Count > 0)
+        {
+            TestAll();
+        }
+
+        Log("Optimization Done.");
+    }
 
     /// <summary>
     /// Turns the param diffs the net holds into the update and applies it at the current learning rate, then
@@ -250,9 +292,27 @@ public sealed partial class SgdSolver<T> : IDisposable
             blob.Dispose();
         }
 
+        foreach (var net in testNets)
+        {
+            net.Dispose();
+        }
+
         if (ownsNet)
         {
             Net.Dispose();
+        }
+    }
+
+    private void CreateTestNetsOrDispose(Func<NetParameter?> trainDefinition)
+    {
+        try
+        {
+            CreateTestNets(trainDefinition());
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Crema.Core;
+using Crema.Fillers;
 using Crema.IO;
+using Crema.IO.Caffe;
 
 namespace Crema.Solvers;
 
@@ -8,8 +11,42 @@ namespace Crema.Solvers;
 public sealed partial class SgdSolver<T>
 {
     /// <summary>
+    /// Caffe's periodic snapshot: writes the weights as <c>{snapshot_prefix}_iter_{Iter}.caffemodel</c> (readable by
+    /// <c>crema net --weights</c> and by Caffe) and everything needed to resume as
+    /// <c>{snapshot_prefix}_iter_{Iter}.solverstate</c> (<see cref="Snapshot(string)"/>), both atomically; the
+    /// prefix's folder is created when missing. <see cref="Step"/> calls it every <c>snapshot</c> iterations.
+    /// </summary>
+    /// <returns>The path of the .solverstate file, for <see cref="Restore"/> or <see cref="Solve"/>.</returns>
+    /// <exception cref="InvalidOperationException"><c>snapshot_prefix</c> is empty.</exception>
+    /// <exception cref="IOException">A file cannot be written.</exception>
+    public string Snapshot()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (Param.SnapshotPrefix.Length == 0)
+        {
+            throw new InvalidOperationException("snapshot_prefix is empty: say where snapshots go, or call Snapshot(path)");
+        }
+
+        string stem = $"{Param.SnapshotPrefix}_iter_{Iter.ToString(CultureInfo.InvariantCulture)}";
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(stem));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        string weights = stem + ".caffemodel";
+        Log($"Snapshotting to binary proto file {weights}");
+        NetWeights.ToModel(Net).Write(weights);
+        string state = stem + ".solverstate";
+        Log($"Snapshotting solver state to binary proto file {state}");
+        Snapshot(state);
+        return state;
+    }
+
+    /// <summary>
     /// Writes every learnable param (owning layer's name, index, shape, data, in net order) and the solver state
-    /// (<see cref="Iter"/>, the learning-rate inputs, the momentum history, the smoothed-loss window) to
+    /// (<see cref="Iter"/>, the learning-rate inputs, the momentum history, the smoothed-loss window) and the state of
+    /// <see cref="SeededRandom.Global"/> (so random data layers continue their sequence after a restore) to
     /// <paramref name="path"/>, with a CRC-32 over the payload. The file is written under a temporary name in the
     /// same folder and renamed over <paramref name="path"/> once complete, so a failed write leaves no partial file and
     /// any earlier file at <paramref name="path"/> untouched.
@@ -66,6 +103,20 @@ public sealed partial class SgdSolver<T>
             w.WriteValues<T>(losses.ToArray());
             w.WriteValues<T>([SmoothedLoss]);
         });
+        var random = SeededRandom.Global.State;
+        payload.WriteSection(SnapshotFormat.RandomTag, w =>
+        {
+            foreach (ulong word in (ReadOnlySpan<ulong>)[random.Seed, random.S0, random.S1, random.S2, random.S3])
+            {
+                w.WriteUInt64(word);
+            }
+
+            w.WriteInt32(random.SpareGaussian is null ? 0 : 1);
+            if (random.SpareGaussian is double spare)
+            {
+                w.WriteValues<double>([spare]);
+            }
+        });
 
         var header = new byte[SnapshotFormat.HeaderBytes];
         SnapshotFormat.Magic.CopyTo(header);
@@ -79,7 +130,7 @@ public sealed partial class SgdSolver<T>
     }
 
     /// <summary>
-    /// Loads a file written by <see cref="Snapshot"/>: the learnable params' data, <see cref="Iter"/>, the
+    /// Loads a file written by <see cref="Snapshot(string)"/>: the learnable params' data, <see cref="Iter"/>, the
     /// learning-rate inputs (they replace <see cref="Param"/>'s, so the schedule continues where it was), the momentum
     /// history and the smoothed-loss window; the next <see cref="Step"/> is then the one that would have followed the
     /// snapshot. Everything is read and checked (magic, version, element type, length, checksum, layer names, shapes)
@@ -210,6 +261,28 @@ public sealed partial class SgdSolver<T>
         var window = solver.ReadValues<T>(lossCount, "losses");
         var smoothed = solver.ReadValues<T>(1, "smoothed loss")[0];
         solver.ExpectEnd(SnapshotFormat.SolverTag);
+
+        var randomSection = payload.ReadSection(SnapshotFormat.RandomTag);
+        var words = new ulong[5];
+        for (int i = 0; i < words.Length; i++)
+        {
+            words[i] = randomSection.ReadUInt64(i == 0 ? "generator seed" : $"generator state word {i - 1}");
+        }
+
+        int hasSpare = randomSection.ReadInt32("generator: kept Gaussian flag");
+        if (hasSpare is not (0 or 1))
+        {
+            throw Error($"malformed snapshot: generator's kept-Gaussian flag is {hasSpare}, expected 0 or 1");
+        }
+
+        double? spareGaussian = hasSpare == 1 ? randomSection.ReadValues<double>(1, "generator: kept Gaussian")[0] : null;
+        randomSection.ExpectEnd(SnapshotFormat.RandomTag);
+        var randomState = new SeededRandomState(words[0], words[1], words[2], words[3], words[4], spareGaussian);
+        if ((words[1] | words[2] | words[3] | words[4]) == 0)
+        {
+            throw Error("malformed snapshot: the generator state is all zero");
+        }
+
         if (!payload.AtEnd)
         {
             throw Error("malformed snapshot: bytes after the last section");
@@ -234,6 +307,7 @@ public sealed partial class SgdSolver<T>
         losses.AddRange(window);
         lossIndex = nextSlot;
         SmoothedLoss = smoothed;
+        SeededRandom.SetGlobalState(randomState);
     }
 
     private static T[] ReadBlobValues(SnapshotReader reader, Blob<T> target, string what, Func<string, InvalidDataException> error)

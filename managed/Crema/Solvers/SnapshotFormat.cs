@@ -8,7 +8,7 @@ namespace Crema.Solvers;
 /// Crema's snapshot file (little-endian throughout):
 /// <code>
 /// offset 0   8 bytes  magic "CREMASNP"
-///        8   uint32   version (1)
+///        8   uint32   version (2)
 ///       12   uint32   element type: 1 = float32, 2 = float64
 ///       16   uint64   payload length in bytes
 ///       24   uint32   CRC-32 of the payload
@@ -20,6 +20,8 @@ namespace Crema.Solvers;
 ///                            stepsize, max_iter (int32), stepvalue (int32 count + int32 each); the history (int32
 ///                            count, then shape + data per blob); the smoothed-loss window: average_loss, the next
 ///                            slot to replace, the number of losses (int32 each), the losses and the smoothed loss
+///                     "RAND" the fillers' and random layers' generator (SeededRandom.Global): seed and the four
+///                            state words (uint64 each), int32 1 and a float64 when a Gaussian draw is kept, else int32 0
 /// </code>
 /// The file must end exactly where the payload does.
 /// </summary>
@@ -29,7 +31,7 @@ internal static class SnapshotFormat
     internal static ReadOnlySpan<byte> Magic => "CREMASNP"u8;
 
     /// <summary>The version written and the only one read.</summary>
-    internal const uint Version = 1;
+    internal const uint Version = 2;
 
     /// <summary>Bytes before the payload.</summary>
     internal const int HeaderBytes = 28;
@@ -39,6 +41,9 @@ internal static class SnapshotFormat
 
     /// <summary>The solver-state section's tag.</summary>
     internal const string SolverTag = "SOLV";
+
+    /// <summary>The random-generator section's tag.</summary>
+    internal const string RandomTag = "RAND";
 
     /// <summary>The element-type code of <typeparamref name="T"/>.</summary>
     /// <exception cref="NotSupportedException">Neither float nor double.</exception>

@@ -366,19 +366,6 @@ public abstract class NetPassTests<T> : NetTestBase<T>
         Assert.That(Net<T>.Number(T.CreateChecked(1234567.0)), Is.EqualTo("1.23457e+06"));
         Assert.That(Net<T>.Number(T.CreateChecked(2.5)), Is.EqualTo("2.5"));
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
 }
 
 [TestFixture]
