@@ -158,6 +158,12 @@ internal static class NetCommand
             UserStep(() => NetWeights.CopyFrom(net, trained));
         }
 
+        if (options.Dump is not null)
+        {
+            // Before running: two names that sanitise to the same file would silently overwrite one another.
+            CheckDumpNames(net);
+        }
+
         var loss = UserStep(net.Forward);
         if (!options.ForwardOnly)
         {
@@ -243,26 +249,10 @@ internal static class NetCommand
         try
         {
             Directory.CreateDirectory(folder);
-            for (int i = 0; i < net.Blobs.Count; i++)
+            foreach (var (stem, _, blob) in DumpStems(net))
             {
-                string stem = $"blob_{SafeName(net.BlobNames[i])}";
-                lines.Add(Write(folder, $"{stem}_data.npy", net.Blobs[i], diff: false));
-                lines.Add(Write(folder, $"{stem}_diff.npy", net.Blobs[i], diff: true));
-            }
-
-            var learnable = new HashSet<Blob<T>>(net.LearnableParams, ReferenceEqualityComparer.Instance);
-            for (int l = 0; l < net.Layers.Count; l++)
-            {
-                var blobs = net.Layers[l].Blobs;
-                for (int p = 0; p < blobs.Count; p++)
-                {
-                    if (learnable.Contains(blobs[p]))
-                    {
-                        string stem = $"param_{SafeName(net.LayerNames[l])}_{p}";
-                        lines.Add(Write(folder, $"{stem}_data.npy", blobs[p], diff: false));
-                        lines.Add(Write(folder, $"{stem}_diff.npy", blobs[p], diff: true));
-                    }
-                }
+                lines.Add(Write(folder, $"{stem}_data.npy", blob, diff: false));
+                lines.Add(Write(folder, $"{stem}_diff.npy", blob, diff: true));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -271,6 +261,43 @@ internal static class NetCommand
         }
 
         return lines;
+    }
+
+    // The file stems --dump writes, each with the blob or param it stands for.
+    private static IEnumerable<(string Stem, string What, Blob<T> Blob)> DumpStems<T>(Net<T> net)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < net.Blobs.Count; i++)
+        {
+            yield return ($"blob_{SafeName(net.BlobNames[i])}", $"blob '{net.BlobNames[i]}'", net.Blobs[i]);
+        }
+
+        var learnable = new HashSet<Blob<T>>(net.LearnableParams, ReferenceEqualityComparer.Instance);
+        for (int l = 0; l < net.Layers.Count; l++)
+        {
+            var blobs = net.Layers[l].Blobs;
+            for (int p = 0; p < blobs.Count; p++)
+            {
+                if (learnable.Contains(blobs[p]))
+                {
+                    yield return ($"param_{SafeName(net.LayerNames[l])}_{p}", $"layer '{net.LayerNames[l]}' param {p}", blobs[p]);
+                }
+            }
+        }
+    }
+
+    private static void CheckDumpNames<T>(Net<T> net)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (stem, what, _) in DumpStems(net))
+        {
+            if (!seen.TryAdd(stem, what))
+            {
+                throw new BadInputException(
+                    $"--dump: {seen[stem]} and {what} would both be written as {stem}_data.npy (characters outside [A-Za-z0-9_.-] become _); rename one");
+            }
+        }
     }
 
     private static string Write<T>(string folder, string name, Blob<T> blob, bool diff)

@@ -245,6 +245,16 @@ public class NetCommandTests
         Assert.That(Engine.Current, Is.EqualTo(ComputeEngine.Cpu), "the CPU engine stays selected");
     }
 
+    [Test]
+    public void DumpNamesThatClashAfterSanitising_ExitWith2_BeforeWritingAnything()
+    {
+        // The hidden blob "ip1" renamed "ip2_out": it and "ip2:out" both sanitise to ip2_out.
+        string model = WriteModel(Mlp.Replace("\"ip1\"", "\"ip2_out\"", StringComparison.Ordinal));
+        var result = RunCli("net", "--model", model, "--dump", W.OutDir);
+        W.AssertBadInput(result, "blob 'ip2_out' and blob 'ip2:out' would both be written as blob_ip2_out_data.npy");
+        Assert.That(Directory.Exists(W.OutDir), Is.False, "nothing written");
+    }
+
     [TestCase("ip2:out", "ip2_out")]
     [TestCase("a/b c", "a_b_c")]
     [TestCase("ok_name-1.2", "ok_name-1.2")]
