@@ -373,3 +373,20 @@ public sealed class NetPassTestsFloat : NetPassTests<float>;
 
 [TestFixture]
 public sealed class NetPassTestsDouble : NetPassTests<double>;
+
+/// <summary>The same passes with the GPU engine selected (the test layers fall back to their CPU code there; the
+/// net's own work (loss reads, ClearParamDiffs, Update, SoftmaxWithLoss) runs on the device).</summary>
+[TestFixture]
+[Category("GPU")]
+public sealed class NetPassTestsGpuFloat : NetPassTests<float>
+{
+    protected override ComputeEngine EngineKind => ComputeEngine.Gpu;
+}
+
+/// <summary>See <see cref="NetPassTestsGpuFloat"/>.</summary>
+[TestFixture]
+[Category("GPU")]
+public sealed class NetPassTestsGpuDouble : NetPassTests<double>
+{
+    protected override ComputeEngine EngineKind => ComputeEngine.Gpu;
+}

@@ -27,15 +27,27 @@ public abstract class NetTestBase<T>
     /// <summary>Relative tolerance for results that differ only by rounding.</summary>
     protected static double Tolerance => typeof(T) == typeof(float) ? 1e-5 : 1e-12;
 
+    /// <summary>The engine the fixture's tests run on (CPU unless a GPU fixture says otherwise).</summary>
+    protected virtual ComputeEngine EngineKind => ComputeEngine.Cpu;
+
     [OneTimeSetUp]
-    public void RegisterLayers() => NetTestLayers<T>.Register();
+    public void RegisterLayers()
+    {
+        if (EngineKind == ComputeEngine.Gpu && Crema.Cuda.CudaRuntime.Probe() is { IsAvailable: false } status)
+        {
+            Assert.Ignore($"GPU unavailable: {(status.Reason ?? "unknown reason").Split('\n')[0].Trim()}");
+        }
+
+        NetTestLayers<T>.Register();
+    }
 
     [SetUp]
-    public void UseCpu() => Engine.UseCpu();
+    public void SelectEngine() => Engine.Use(EngineKind);
 
     [TearDown]
     public void DisposeNets()
     {
+        Engine.UseCpu();
         for (int i = owned.Count - 1; i >= 0; i--)
         {
             owned[i].Dispose();
