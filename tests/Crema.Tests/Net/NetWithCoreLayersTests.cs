@@ -1,4 +1,5 @@
 using Crema.Core;
+using Crema.Fillers;
 using Crema.Layers;
 using Crema.Net;
 using Crema.Parameters;
@@ -35,6 +36,32 @@ public class NetWithCoreLayersTests
         foreach (var param in net.LearnableParams)
         {
             Assert.That(param.AsumDiff(), Is.GreaterThan(0.0), param.ToString());
+        }
+    }
+
+    [Test]
+    public void BackwardWithAccuracyLayer_SkipsTheAccuracy_AndGivesTheSameGradients()
+    {
+        // Caffe's TestBackwardWithAccuracyLayer: an Accuracy reading ip2 and the labels (so both get a Split) must
+        // not break Backward; it feeds no loss, so it is pruned and the gradients are those of the net without it.
+        string withAccuracy = Mlp.Replace("LR", "1") +
+            "\nlayer { name: \"accuracy\" type: \"Accuracy\" bottom: \"ip2\" bottom: \"label\" top: \"accuracy\" }";
+        // Same seed, same draws (weights at construction, data in Forward) for both nets.
+        SeededRandom.SetGlobalSeed(7);
+        using var net = new Net<double>(NetParameter.Parse(withAccuracy), Phase.Train);
+        double loss = net.ForwardBackward();
+        SeededRandom.SetGlobalSeed(7);
+        using var plain = new Net<double>(NetParameter.Parse(Mlp.Replace("LR", "1")), Phase.Train);
+        double plainLoss = plain.ForwardBackward();
+
+        int accuracy = net.LayerNames.ToList().IndexOf("accuracy");
+        Assert.That(net.LayerNeedBackward[accuracy], Is.False);
+        Assert.That(net.LayerNames, Has.Some.EndsWith("_split"), "ip2 and label have two readers each");
+        Assert.That(net.BlobByName("accuracy").GetData()[0], Is.InRange(0.0, 1.0));
+        Assert.That(loss, Is.EqualTo(plainLoss));
+        for (int i = 0; i < plain.LearnableParams.Count; i++)
+        {
+            Assert.That(net.LearnableParams[i].GetDiff(), Is.EqualTo(plain.LearnableParams[i].GetDiff()), $"param {i}");
         }
     }
 
