@@ -28,8 +28,9 @@ namespace Crema.Solvers;
 /// replaces <see cref="Net{T}.Update"/>, which would read data and diff again; it updates the same blobs (the learnable
 /// params, which sharers see) with the same subtraction. With <c>debug_info</c> the data step is left to
 /// <see cref="Net{T}.Update"/>, whose log lines show the data before it. Compared with the former sequence (scale by
-/// 1 / iter_size, scale by the clipping factor, axpy, axpby, copy, update) the only difference is that the two scale
-/// factors are multiplied first and the diff is rounded once: equal bit for bit when neither applies.
+/// 1 / iter_size, scale by the clipping factor, axpy, axpby, copy, update) the two scale factors are multiplied first,
+/// so the diff is rounded once, and the norm's per-param shares are kept in double instead of rounded to T: equal bit
+/// for bit when neither scaling applies.
 /// </para>
 /// <para>
 /// Clipping: the threshold applies to the gradient averaged over <c>iter_size</c> (Caffe clips the accumulated sum,
