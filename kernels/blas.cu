@@ -145,13 +145,17 @@ __global__ void reduce_partial_kernel(int64_t n, int64_t vectors, const T* __res
     if (threadIdx.x == 0) partials[blockIdx.x] = shared[0];
 }
 
-// One block of `slots` threads (a power of two) adds the first `count` partials.
-template <typename T>
-__global__ void reduce_final_kernel(int count, const double* __restrict__ partials, T* __restrict__ result) {
+// One block of `slots` threads (a power of two) adds the first `count` partials and stores the total as R,
+// or (Accumulate) adds it, rounded to R first, to what *result holds.
+template <typename R, bool Accumulate>
+__global__ void reduce_final_kernel(int count, const double* __restrict__ partials, R* __restrict__ result) {
     extern __shared__ double shared[];
     shared[threadIdx.x] = threadIdx.x < count ? partials[threadIdx.x] : 0.0;
     block_tree_sum(shared);
-    if (threadIdx.x == 0) *result = static_cast<T>(shared[0]);
+    if (threadIdx.x == 0) {
+        R total = static_cast<R>(shared[0]);
+        *result = Accumulate ? *result + total : total;
+    }
 }
 
 template <typename T, Reduction Op>
@@ -159,6 +163,29 @@ void launch_partial(cudaStream_t stream, int blocks, int64_t n, const T* x, cons
     bool aligned = is_vector_aligned(x) && (Op != Reduction::Dot || is_vector_aligned(y));
     int64_t vectors = aligned ? n / Vector<T>::width : 0;
     reduce_partial_kernel<T, Op><<<blocks, kThreads, 0, stream>>>(n, vectors, x, y, workspace);
+}
+
+// The partial pass of a reduction (the grid depends on n only), then one final block writing an R result.
+template <typename T, typename R, bool Accumulate>
+cudaError_t reduce_into(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y,
+                        double* workspace, int slots, R* result) {
+    int64_t wanted = (std::max<int64_t>(n, 0) + kThreads * kReductionItemsPerThread - 1) /
+                     (kThreads * kReductionItemsPerThread);
+    int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(wanted, slots)));
+    switch (op) {
+        case Reduction::Asum:
+            launch_partial<T, Reduction::Asum>(stream, blocks, n, x, y, workspace);
+            break;
+        case Reduction::Sumsq:
+            launch_partial<T, Reduction::Sumsq>(stream, blocks, n, x, y, workspace);
+            break;
+        case Reduction::Dot:
+            launch_partial<T, Reduction::Dot>(stream, blocks, n, x, y, workspace);
+            break;
+    }
+    reduce_final_kernel<R, Accumulate>
+        <<<1, slots, slots * sizeof(double), stream>>>(blocks, workspace, result);
+    return cudaGetLastError();
 }
 
 }  // namespace
@@ -186,31 +213,31 @@ cudaError_t launch_scal(cudaStream_t stream, int64_t n, T alpha, T* x) {
 template <typename T>
 cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y,
                           double* workspace, int slots, T* result) {
-    int64_t wanted = (std::max<int64_t>(n, 0) + kThreads * kReductionItemsPerThread - 1) /
-                     (kThreads * kReductionItemsPerThread);
-    int blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(wanted, slots)));
-    switch (op) {
-        case Reduction::Asum:
-            launch_partial<T, Reduction::Asum>(stream, blocks, n, x, y, workspace);
-            break;
-        case Reduction::Sumsq:
-            launch_partial<T, Reduction::Sumsq>(stream, blocks, n, x, y, workspace);
-            break;
-        case Reduction::Dot:
-            launch_partial<T, Reduction::Dot>(stream, blocks, n, x, y, workspace);
-            break;
-    }
-    reduce_final_kernel<T><<<1, slots, slots * sizeof(double), stream>>>(blocks, workspace, result);
-    return cudaGetLastError();
+    return reduce_into<T, T, false>(stream, op, n, x, y, workspace, slots, result);
 }
 
-#define CREMA_INSTANTIATE_BLAS(T)                                                                        \
-    template cudaError_t launch_set<T>(cudaStream_t, int64_t, T, T*);                                    \
-    template cudaError_t launch_axpy<T>(cudaStream_t, int64_t, T, const T*, T*);                         \
-    template cudaError_t launch_axpby<T>(cudaStream_t, int64_t, T, const T*, T, T*);                     \
-    template cudaError_t launch_scal<T>(cudaStream_t, int64_t, T, T*);                                   \
-    template cudaError_t launch_reduce<T>(cudaStream_t, Reduction, int64_t, const T*, const T*, double*, \
-                                          int, T*);
+template <typename T>
+cudaError_t launch_dot_accumulate(cudaStream_t stream, int64_t n, const T* x, const T* y, double* workspace,
+                                  int slots, T* result) {
+    return reduce_into<T, T, true>(stream, Reduction::Dot, n, x, y, workspace, slots, result);
+}
+
+template <typename T>
+cudaError_t launch_sumsq_double(cudaStream_t stream, int64_t n, const T* x, double* workspace, int slots,
+                                double* result) {
+    return reduce_into<T, double, false>(stream, Reduction::Sumsq, n, x, x, workspace, slots, result);
+}
+
+#define CREMA_INSTANTIATE_BLAS(T)                                                                          \
+    template cudaError_t launch_set<T>(cudaStream_t, int64_t, T, T*);                                      \
+    template cudaError_t launch_axpy<T>(cudaStream_t, int64_t, T, const T*, T*);                           \
+    template cudaError_t launch_axpby<T>(cudaStream_t, int64_t, T, const T*, T, T*);                       \
+    template cudaError_t launch_scal<T>(cudaStream_t, int64_t, T, T*);                                     \
+    template cudaError_t launch_reduce<T>(cudaStream_t, Reduction, int64_t, const T*, const T*, double*,   \
+                                          int, T*);                                                        \
+    template cudaError_t launch_dot_accumulate<T>(cudaStream_t, int64_t, const T*, const T*, double*, int, \
+                                                  T*);                                                     \
+    template cudaError_t launch_sumsq_double<T>(cudaStream_t, int64_t, const T*, double*, int, double*);
 
 CREMA_INSTANTIATE_BLAS(float)
 CREMA_INSTANTIATE_BLAS(double)

@@ -33,4 +33,16 @@ template <typename T>
 cudaError_t launch_reduce(cudaStream_t stream, Reduction op, int64_t n, const T* x, const T* y,
                           double* workspace, int slots, T* result);
 
+// *result += sum over i of x*y: the same reduction as launch_reduce's Dot, its total rounded to T and then
+// added to the device scalar (as a host loop does `loss += dot(x, y)`). A net adds its losses this way.
+template <typename T>
+cudaError_t launch_dot_accumulate(cudaStream_t stream, int64_t n, const T* x, const T* y, double* workspace,
+                                  int slots, T* result);
+
+// *result = sum over i of x*x as a double, never rounded to T: one tensor's share of a global norm, so that
+// the shares of many tensors add up without T rounding. Same fixed order as launch_reduce.
+template <typename T>
+cudaError_t launch_sumsq_double(cudaStream_t stream, int64_t n, const T* x, double* workspace, int slots,
+                                double* result);
+
 }  // namespace crema::kernels

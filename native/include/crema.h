@@ -185,6 +185,16 @@ CREMA_API int32_t crema_ddot(crema_context* context, int64_t n, const double* x,
                              double* result);
 CREMA_API int32_t crema_ssumsq(crema_context* context, int64_t n, const float* x, float* result);
 CREMA_API int32_t crema_dsumsq(crema_context* context, int64_t n, const double* x, double* result);
+/* *result += sum of x[i]*y[i]: the same reduction as crema_sdot, its total rounded to the element type and
+ * added to the device scalar *result (a net adds its losses on the device this way). */
+CREMA_API int32_t crema_sdot_accumulate(crema_context* context, int64_t n, const float* x, const float* y,
+                                        float* result);
+CREMA_API int32_t crema_ddot_accumulate(crema_context* context, int64_t n, const double* x, const double* y,
+                                        double* result);
+/* *result = sum of x[i]^2 as a device double, never rounded to the element type (one tensor's share of a
+ * global norm); same deterministic order as crema_ssumsq. */
+CREMA_API int32_t crema_ssumsq_double(crema_context* context, int64_t n, const float* x, double* result);
+CREMA_API int32_t crema_dsumsq_double(crema_context* context, int64_t n, const double* x, double* result);
 /* C (m x n) = alpha op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) is k x n (cuBLAS). */
 CREMA_API int32_t crema_sgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n,
                               int64_t k, float alpha, const float* a, const float* b, float beta, float* c);
@@ -252,6 +262,39 @@ CREMA_API int32_t crema_dsoftmax_loss_backward(crema_context* context, int64_t o
                                                int32_t ignore_label, double label_smoothing,
                                                const double* class_weights, const double* top_diff,
                                                const double* normalizer, double* grad);
+
+/* Latches the first invalid label of several forward passes: when *latched holds 0x7F7F7F7F7F7F7F7F and
+ * *bad_label (a forward call's slot) does not, copies *bad_label to *latched and labels[*bad_label] (NaN when
+ * outside [0, positions)) to *latched_value; otherwise changes nothing. Re-arm the latch by filling it with
+ * 0x7F bytes (crema_memset_async) after reading it. All three are device scalars. */
+CREMA_API int32_t crema_slatch_bad_label(crema_context* context, int64_t positions, const float* labels,
+                                         const int64_t* bad_label, int64_t* latched, float* latched_value);
+CREMA_API int32_t crema_dlatch_bad_label(crema_context* context, int64_t positions, const double* labels,
+                                         const int64_t* bad_label, int64_t* latched, double* latched_value);
+
+/* ---- SGD solver step: async on the context's stream, nothing read back to the host ---------------- */
+
+/* *scale (device scalar) = factor / iter_size, where norm = sqrt(sumsqs[0] + ... + sumsqs[count-1]) /
+ * iter_size (added in index order in double: the L2 norm of the gradient averaged over iter_size), factor =
+ * clip / norm when clip >= 0 and norm > clip, else 1. *norm (a device double, or NULL) receives norm. sumsqs
+ * holds count device doubles (crema_ssumsq_double of each param's diff); count may be 0 (clipping off: pass
+ * clip < 0). iter_size must be >= 1. */
+CREMA_API int32_t crema_ssgd_clip_scale(crema_context* context, int64_t count, const double* sumsqs,
+                                        double clip, int32_t iter_size, double* norm, float* scale);
+CREMA_API int32_t crema_dsgd_clip_scale(crema_context* context, int64_t count, const double* sumsqs,
+                                        double clip, int32_t iter_size, double* norm, double* scale);
+/* The fused momentum update of one param of n elements, one read of data, diff and history:
+ *   g = diff * scale[0]; g = local_decay * data + g (when local_decay != 0);
+ *   h = momentum * history + local_rate * g (h = local_rate * g when momentum == 0);
+ *   history = h; diff = h (Caffe leaves the update in the diff); data = data - h when apply_update != 0.
+ * Each product and sum is rounded separately (no fused multiply-add). data, diff and history must not
+ * overlap; scale is a device scalar (crema_ssgd_clip_scale). */
+CREMA_API int32_t crema_ssgd_update(crema_context* context, int64_t n, float momentum, float local_decay,
+                                    float local_rate, const float* scale, int32_t apply_update, float* data,
+                                    float* diff, float* history);
+CREMA_API int32_t crema_dsgd_update(crema_context* context, int64_t n, double momentum, double local_decay,
+                                    double local_rate, const double* scale, int32_t apply_update,
+                                    double* data, double* diff, double* history);
 
 #ifdef __cplusplus
 }

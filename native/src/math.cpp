@@ -84,6 +84,27 @@ int32_t reduce(const char* op, Reduction kind, crema_context* context, int64_t n
     return CREMA_STATUS_OK;
 }
 
+template <typename T>
+int32_t dot_accumulate(const char* op, crema_context* context, int64_t n, const T* x, const T* y, T* result) {
+    CREMA_CHECK_CONTEXT(op);
+    CREMA_CHECK_VECTOR(op, n, x);
+    CREMA_CHECK_VECTOR(op, n, y);
+    CREMA_REQUIRE(result, std::string(op) + ": result must not be NULL");
+    CREMA_CUDA_CHECK(crema::kernels::launch_dot_accumulate<T>(
+        context->stream.stream, n, x, y, context->workspace, crema::kReductionSlots, result));
+    return CREMA_STATUS_OK;
+}
+
+template <typename T>
+int32_t sumsq_double(const char* op, crema_context* context, int64_t n, const T* x, double* result) {
+    CREMA_CHECK_CONTEXT(op);
+    CREMA_CHECK_VECTOR(op, n, x);
+    CREMA_REQUIRE(result, std::string(op) + ": result must not be NULL");
+    CREMA_CUDA_CHECK(crema::kernels::launch_sumsq_double<T>(context->stream.stream, n, x, context->workspace,
+                                                            crema::kReductionSlots, result));
+    return CREMA_STATUS_OK;
+}
+
 int32_t check_dimension(const char* op, const char* name, int64_t value) {
     CREMA_REQUIRE(value >= 0 && value <= INT_MAX, std::string(op) + ": " + name + " must be in [0, " +
                                                       std::to_string(INT_MAX) + "], got " +
@@ -208,6 +229,10 @@ CREMA_API int32_t crema_sdot(crema_context* context, int64_t n, const float* x, 
 CREMA_API int32_t crema_ddot(crema_context* context, int64_t n, const double* x, const double* y, double* result) { CREMA_EXPORT(reduce<double>("crema_ddot", Reduction::Dot, context, n, x, y, result)) }
 CREMA_API int32_t crema_ssumsq(crema_context* context, int64_t n, const float* x, float* result) { CREMA_EXPORT(reduce<float>("crema_ssumsq", Reduction::Sumsq, context, n, x, nullptr, result)) }
 CREMA_API int32_t crema_dsumsq(crema_context* context, int64_t n, const double* x, double* result) { CREMA_EXPORT(reduce<double>("crema_dsumsq", Reduction::Sumsq, context, n, x, nullptr, result)) }
+CREMA_API int32_t crema_sdot_accumulate(crema_context* context, int64_t n, const float* x, const float* y, float* result) { CREMA_EXPORT(dot_accumulate("crema_sdot_accumulate", context, n, x, y, result)) }
+CREMA_API int32_t crema_ddot_accumulate(crema_context* context, int64_t n, const double* x, const double* y, double* result) { CREMA_EXPORT(dot_accumulate("crema_ddot_accumulate", context, n, x, y, result)) }
+CREMA_API int32_t crema_ssumsq_double(crema_context* context, int64_t n, const float* x, double* result) { CREMA_EXPORT(sumsq_double("crema_ssumsq_double", context, n, x, result)) }
+CREMA_API int32_t crema_dsumsq_double(crema_context* context, int64_t n, const double* x, double* result) { CREMA_EXPORT(sumsq_double("crema_dsumsq_double", context, n, x, result)) }
 CREMA_API int32_t crema_sgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b, float beta, float* c) { CREMA_EXPORT(gemm("crema_sgemm", context, trans_a, trans_b, m, n, k, alpha, a, b, beta, c)) }
 CREMA_API int32_t crema_dgemm(crema_context* context, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, const double* b, double beta, double* c) { CREMA_EXPORT(gemm("crema_dgemm", context, trans_a, trans_b, m, n, k, alpha, a, b, beta, c)) }
 CREMA_API int32_t crema_sgemv(crema_context* context, int32_t trans_a, int64_t m, int64_t n, float alpha, const float* a, const float* x, float beta, float* y) { CREMA_EXPORT(gemv("crema_sgemv", context, trans_a, m, n, alpha, a, x, beta, y)) }

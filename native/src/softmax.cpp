@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "../../kernels/bad_label.cuh"
 #include "../../kernels/softmax_loss.cuh"
 #include "handles.hpp"
 #include "status.hpp"
@@ -162,6 +163,21 @@ int32_t softmax_loss_backward(const char* op, crema_context* context, int64_t ou
     return CREMA_STATUS_OK;
 }
 
+template <typename T>
+int32_t latch_bad_label(const char* op, crema_context* context, int64_t positions, const T* labels,
+                        const int64_t* bad_label, int64_t* latched, T* latched_value) {
+    CREMA_CHECK_CONTEXT(op);
+    CREMA_REQUIRE(positions >= 0,
+                  std::string(op) + ": positions must not be negative, got " + std::to_string(positions));
+    CREMA_CHECK_POINTER(op, positions > 0, labels);
+    CREMA_CHECK_POINTER(op, true, bad_label);
+    CREMA_CHECK_POINTER(op, true, latched);
+    CREMA_CHECK_POINTER(op, true, latched_value);
+    CREMA_CUDA_CHECK(crema::kernels::launch_latch_bad_label<T>(context->stream.stream, positions, labels,
+                                                               bad_label, latched, latched_value));
+    return CREMA_STATUS_OK;
+}
+
 }  // namespace
 
 // clang-format off
@@ -176,5 +192,7 @@ CREMA_API int32_t crema_ssoftmax_loss_forward(crema_context* context, int64_t ou
 CREMA_API int32_t crema_dsoftmax_loss_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* logits, const double* labels, int32_t has_ignore_label, int32_t ignore_label, int32_t normalization, double label_smoothing, const double* class_weights, double* lse, double* prob, double* loss, double* normalizer, int64_t* bad_label, const double* grad_scale, double* grad) { CREMA_EXPORT(softmax_loss_forward("crema_dsoftmax_loss_forward", context, outer, channels, inner, logits, labels, has_ignore_label, ignore_label, normalization, label_smoothing, class_weights, lse, prob, loss, normalizer, bad_label, grad_scale, grad)) }
 CREMA_API int32_t crema_ssoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* logits, const float* labels, const float* lse, int32_t has_ignore_label, int32_t ignore_label, double label_smoothing, const float* class_weights, const float* top_diff, const float* normalizer, float* grad) { CREMA_EXPORT(softmax_loss_backward("crema_ssoftmax_loss_backward", context, outer, channels, inner, logits, labels, lse, has_ignore_label, ignore_label, label_smoothing, class_weights, top_diff, normalizer, grad)) }
 CREMA_API int32_t crema_dsoftmax_loss_backward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const double* logits, const double* labels, const double* lse, int32_t has_ignore_label, int32_t ignore_label, double label_smoothing, const double* class_weights, const double* top_diff, const double* normalizer, double* grad) { CREMA_EXPORT(softmax_loss_backward("crema_dsoftmax_loss_backward", context, outer, channels, inner, logits, labels, lse, has_ignore_label, ignore_label, label_smoothing, class_weights, top_diff, normalizer, grad)) }
+CREMA_API int32_t crema_slatch_bad_label(crema_context* context, int64_t positions, const float* labels, const int64_t* bad_label, int64_t* latched, float* latched_value) { CREMA_EXPORT(latch_bad_label("crema_slatch_bad_label", context, positions, labels, bad_label, latched, latched_value)) }
+CREMA_API int32_t crema_dlatch_bad_label(crema_context* context, int64_t positions, const double* labels, const int64_t* bad_label, int64_t* latched, double* latched_value) { CREMA_EXPORT(latch_bad_label("crema_dlatch_bad_label", context, positions, labels, bad_label, latched, latched_value)) }
 }
 // clang-format on

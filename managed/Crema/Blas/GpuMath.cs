@@ -92,6 +92,51 @@ public static class GpuMath
     public static void Dot<T>(DeviceSpan<T> x, DeviceSpan<T> y, DeviceSpan<T> result)
         where T : unmanaged, IFloatingPointIeee754<T> => ReduceToDevice(Reduction.Dot, x, y, result);
 
+    /// <summary>
+    /// <paramref name="result"/>[0] += Σ x[i]·y[i] on the device (asynchronous): the same reduction as
+    /// <see cref="Dot{T}(DeviceSpan{T}, DeviceSpan{T}, DeviceSpan{T})"/>, its total rounded to T and then added, as a
+    /// host loop does <c>sum += Dot(x, y)</c>.
+    /// </summary>
+    public static void DotAccumulate<T>(DeviceSpan<T> x, DeviceSpan<T> y, DeviceSpan<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var context = Pair(x, y);
+        _ = Pair(x, result, checkLength: false);
+        CheckScalar(result.Length, nameof(result));
+        using var px = x.Acquire();
+        using var py = y.Acquire();
+        using var pr = result.Acquire();
+        NativeStatus.ThrowIfFailed(IsFloat<T>()
+            ? CremaNative.crema_sdot_accumulate(context.Handle, x.Length, px.Pointer, py.Pointer, pr.Pointer)
+            : CremaNative.crema_ddot_accumulate(context.Handle, x.Length, px.Pointer, py.Pointer, pr.Pointer));
+    }
+
+    /// <summary>
+    /// Σ x[i]² into the device double <paramref name="result"/>[0] (asynchronous), never rounded to T: one tensor's
+    /// share of a global norm. Same deterministic order as <see cref="Sumsq{T}(DeviceSpan{T})"/>.
+    /// </summary>
+    public static void SumsqToDouble<T>(DeviceSpan<T> x, DeviceSpan<double> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Buffer is null || result.Buffer is null)
+        {
+            throw new ArgumentException($"{(x.Buffer is null ? nameof(x) : nameof(result))} is a default DeviceSpan with no buffer");
+        }
+
+        if (!ReferenceEquals(x.Context, result.Context))
+        {
+            throw new ArgumentException($"{nameof(x)} and {nameof(result)} belong to different CUDA contexts", nameof(result));
+        }
+
+        CheckScalar(result.Length, nameof(result));
+        bool isFloat = IsFloat<T>();
+        using var px = x.Acquire();
+        using var pr = result.Acquire();
+        NativeStatus.ThrowIfFailed(isFloat
+            ? CremaNative.crema_ssumsq_double(x.Context.Handle, x.Length, px.Pointer, pr.Pointer)
+            : CremaNative.crema_dsumsq_double(x.Context.Handle, x.Length, px.Pointer, pr.Pointer));
+    }
+
     /// <summary>C (m × n) = alpha op(A) op(B) + beta C, row-major, through cuBLAS; beta = 0 overwrites C.</summary>
     public static void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
         DeviceSpan<T> a, DeviceSpan<T> b, T beta, DeviceSpan<T> c)
@@ -136,11 +181,7 @@ public static class GpuMath
     {
         var context = Pair(x, y);
         _ = Pair(x, result, checkLength: false);
-        if (result.Length < 1)
-        {
-            throw new ArgumentException("result must have room for one element", nameof(result));
-        }
-
+        CheckScalar(result.Length, nameof(result));
         using var pr = result.Acquire();
         Reduce(kind, context, x, y, pr.Pointer);
     }
@@ -185,6 +226,14 @@ public static class GpuMath
         }
 
         return x.Context;
+    }
+
+    private static void CheckScalar(long length, string name)
+    {
+        if (length < 1)
+        {
+            throw new ArgumentException($"{name} must have room for one element", name);
+        }
     }
 
     private static bool IsFloat<T>()

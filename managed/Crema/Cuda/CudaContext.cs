@@ -12,6 +12,7 @@ public sealed class CudaContext : IDisposable
 {
     private readonly DeviceMemoryHandle scalar;
     private readonly PinnedHostMemoryHandle hostScalar;
+    private long synchronizeCount;
 
     /// <summary>Creates a context on <paramref name="device"/>.</summary>
     public CudaContext(int device = 0)
@@ -36,8 +37,19 @@ public sealed class CudaContext : IDisposable
 
     internal ContextHandle Handle { get; }
 
+    /// <summary>
+    /// How many times the host has waited for the stream through <see cref="Synchronize"/>, the path of every blocking
+    /// copy and scalar read of the managed code (implicit waits inside CUDA, such as freeing memory, are not counted).
+    /// Tests use it to check where a training step waits.
+    /// </summary>
+    internal long SynchronizeCount => Interlocked.Read(ref synchronizeCount);
+
     /// <summary>Blocks until all work queued on the context's stream has finished.</summary>
-    public void Synchronize() => NativeStatus.ThrowIfFailed(CremaNative.crema_context_synchronize(Handle));
+    public void Synchronize()
+    {
+        Interlocked.Increment(ref synchronizeCount);
+        NativeStatus.ThrowIfFailed(CremaNative.crema_context_synchronize(Handle));
+    }
 
     /// <summary>Allocates <paramref name="length"/> elements of device memory (not initialised).</summary>
     public DeviceBuffer<T> Allocate<T>(long length)

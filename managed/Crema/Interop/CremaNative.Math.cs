@@ -22,6 +22,10 @@ internal static partial class CremaNative
     [LibraryImport(Libraries.Crema)] internal static partial int crema_ddot(ContextHandle context, long n, nint x, nint y, nint result);
     [LibraryImport(Libraries.Crema)] internal static partial int crema_ssumsq(ContextHandle context, long n, nint x, nint result);
     [LibraryImport(Libraries.Crema)] internal static partial int crema_dsumsq(ContextHandle context, long n, nint x, nint result);
+    [LibraryImport(Libraries.Crema)] internal static partial int crema_sdot_accumulate(ContextHandle context, long n, nint x, nint y, nint result);
+    [LibraryImport(Libraries.Crema)] internal static partial int crema_ddot_accumulate(ContextHandle context, long n, nint x, nint y, nint result);
+    [LibraryImport(Libraries.Crema)] internal static partial int crema_ssumsq_double(ContextHandle context, long n, nint x, nint result);
+    [LibraryImport(Libraries.Crema)] internal static partial int crema_dsumsq_double(ContextHandle context, long n, nint x, nint result);
     [LibraryImport(Libraries.Crema)] internal static partial int crema_sgemm(ContextHandle context, int transA, int transB, long m, long n, long k, float alpha, nint a, nint b, float beta, nint c);
     [LibraryImport(Libraries.Crema)] internal static partial int crema_dgemm(ContextHandle context, int transA, int transB, long m, long n, long k, double alpha, nint a, nint b, double beta, nint c);
     [LibraryImport(Libraries.Crema)] internal static partial int crema_sgemv(ContextHandle context, int transA, long m, long n, float alpha, nint a, nint x, float beta, nint y);

@@ -141,6 +141,48 @@ public static class SoftmaxLossKernels
                 pLse.Pointer, hasIgnore, ignore, options.LabelSmoothing, pWeights.Pointer, pTop.Pointer, pNormalizer.Pointer, pGrad.Pointer));
     }
 
+    /// <summary>
+    /// Keeps the first invalid label of several forward passes: when <paramref name="latched"/>[0] holds
+    /// <see cref="NoBadLabel"/> and <paramref name="badLabel"/>[0] (a <see cref="Forward{T}"/> slot) does not, copies
+    /// the position to <paramref name="latched"/>[0] and the label there to <paramref name="latchedValue"/>[0] (NaN
+    /// for a position outside the labels); otherwise changes nothing. Re-arm it with <see cref="ResetBadLabel"/>
+    /// after reading it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A default span, an empty scalar, or spans of different contexts.</exception>
+    public static void LatchBadLabel<T>(DeviceSpan<T> labels, DeviceSpan<long> badLabel, DeviceSpan<long> latched, DeviceSpan<T> latchedValue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool isFloat = IsFloat<T>();
+        CheckScalar(badLabel);
+        CheckScalar(latched);
+        CheckScalar(latchedValue);
+        if (labels.Buffer is null)
+        {
+            throw new ArgumentException("labels is a default DeviceSpan with no buffer", nameof(labels));
+        }
+
+        var context = badLabel.Context;
+        CheckSameContext(context, labels);
+        CheckSameContext(context, latched);
+        CheckSameContext(context, latchedValue);
+        using var pLabels = labels.Acquire();
+        using var pBad = badLabel.Acquire();
+        using var pLatched = latched.Acquire();
+        using var pValue = latchedValue.Acquire();
+        NativeStatus.ThrowIfFailed(isFloat
+            ? CremaNative.crema_slatch_bad_label(context.Handle, labels.Length, pLabels.Pointer, pBad.Pointer, pLatched.Pointer, pValue.Pointer)
+            : CremaNative.crema_dlatch_bad_label(context.Handle, labels.Length, pLabels.Pointer, pBad.Pointer, pLatched.Pointer, pValue.Pointer));
+    }
+
+    /// <summary>Sets a bad-label slot or latch to <see cref="NoBadLabel"/> (asynchronous on its context's stream).</summary>
+    /// <exception cref="ArgumentException">A default or empty span.</exception>
+    public static void ResetBadLabel(DeviceSpan<long> slot)
+    {
+        CheckScalar(slot);
+        using var pointer = slot.Acquire();
+        NativeStatus.ThrowIfFailed(CremaNative.crema_memset_async(pointer.Pointer, 0x7F, sizeof(long), slot.Context.Stream.Handle));
+    }
+
     private static void CheckOptions(SoftmaxLossOptions options)
     {
         if (!Enum.IsDefined(options.Normalization))

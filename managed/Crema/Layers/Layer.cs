@@ -1,6 +1,7 @@
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
+using Crema.Cuda;
 using Crema.Parameters;
 
 namespace Crema.Layers;
@@ -168,8 +169,32 @@ public abstract class Layer<T> : IDisposable
     }
 
     /// <summary>
-    /// Throws what the device recorded during the last forward pass (for example an invalid label), reading a
-    /// status back from the device if the layer keeps one; layers that record nothing do nothing here.
+    /// Adds the weighted loss of the last forward pass to <paramref name="sum"/>[0] on the device, without reading
+    /// anything back: for each top with a nonzero loss weight, in top order, Σ data · diff (the diff holds the loss
+    /// weight) rounded to T, as <see cref="ReadLoss"/> adds them on the host. Device errors are not thrown here: they
+    /// wait for the next <see cref="ThrowIfDeviceErrors"/> (which <see cref="ReadLoss"/> calls). A top computed on the
+    /// host (a layer without GPU kernels) is copied to the device first, which waits for the device.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sum"/> is a default or empty span, or belongs to another
+    /// context than the tops' device memory.</exception>
+    public void AccumulateLoss(IReadOnlyList<Blob<T>> top, DeviceSpan<T> sum)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        for (int i = 0; i < top.Count && i < lossWeights.Count; i++)
+        {
+            if (lossWeights[i] == T.Zero)
+            {
+                continue;
+            }
+
+            var blob = top[i];
+            GpuMath.DotAccumulate(blob.GpuData, blob.GpuDiff, sum);
+        }
+    }
+
+    /// <summary>
+    /// Throws what the device recorded during the forward passes since the last call (for example an invalid label),
+    /// reading a status back from the device if the layer keeps one; layers that record nothing do nothing here.
     /// </summary>
     public virtual void ThrowIfDeviceErrors()
     {

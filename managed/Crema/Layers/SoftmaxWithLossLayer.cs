@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 using Crema.Blas;
@@ -25,7 +26,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     private Blob<T>? classWeights;
     private SoftmaxLossSpec<T>? spec;
     private DeviceBuffer<long>? badLabel;
-    private Blob<T>? pendingLabels;
+    private DeviceBuffer<long>? latchedBadLabel;
+    private DeviceBuffer<T>? latchedLabel;
+    private bool pendingCheck;
     private int[]? classes;
     private long outer;
     private long channels;
@@ -132,25 +135,36 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Every GPU forward pass latches its first invalid label (position and value as they were then) on the device
+    /// unless an earlier pass already did, so the first error of all the passes since the last check is thrown here,
+    /// however many passes ran without a host read (a net accumulating its loss on the device).
+    /// </remarks>
     public override void ThrowIfDeviceErrors()
     {
-        if (pendingLabels is null || badLabel is null)
+        if (!pendingCheck || latchedBadLabel is null || latchedLabel is null)
         {
             return;
         }
 
-        var labels = pendingLabels;
-        pendingLabels = null;
+        pendingCheck = false;
         // One scalar through the context's pinned read-back slot: no allocation on this per-Forward path.
+        var context = latchedBadLabel.Context;
         long position;
-        using (var slot = badLabel.Span.Acquire())
+        using (var slot = latchedBadLabel.Span.Acquire())
         {
-            position = badLabel.Context.ReadScalar<long>(slot.Pointer);
+            position = context.ReadScalar<long>(slot.Pointer);
         }
 
         if (position != SoftmaxLossKernels.NoBadLabel)
         {
-            T value = labels.GpuData.Slice(position, 1).ToArray()[0];
+            T value;
+            using (var slot = latchedLabel.Span.Acquire())
+            {
+                value = context.ReadScalar<T>(slot.Pointer);
+            }
+
+            SoftmaxLossKernels.ResetBadLabel(latchedBadLabel.Span);
             throw BadLabel(position, value);
         }
     }
@@ -196,10 +210,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
         }
 
         var context = Engine.GpuContext;
-        if (badLabel is null || badLabel.Context != context)
+        if (badLabel is null || latchedBadLabel is null || latchedLabel is null || badLabel.Context != context)
         {
-            badLabel?.Dispose();
-            badLabel = context.Allocate<long>(1);
+            AllocateBadLabelSlots(context);
         }
 
         bool fused = FusedBackward;
@@ -208,7 +221,8 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             lse.MutableGpuData, top.Count == 2 ? top[1].MutableGpuData : null,
             top[0].MutableGpuData, normalizer.MutableGpuData, badLabel.Span,
             fused ? top[0].GpuDiff : null, fused ? bottom[0].MutableGpuDiff : null);
-        pendingLabels = bottom[1];
+        SoftmaxLossKernels.LatchBadLabel(bottom[1].GpuData, badLabel.Span, latchedBadLabel.Span, latchedLabel.Span);
+        pendingCheck = true;
         gradientFromForward = fused;
     }
 
@@ -258,9 +272,28 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             normalizer.Dispose();
             classWeights?.Dispose();
             badLabel?.Dispose();
+            latchedBadLabel?.Dispose();
+            latchedLabel?.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    // The forward call's slot, and the latch that keeps the first invalid label until ThrowIfDeviceErrors reads it.
+    [MemberNotNull(nameof(badLabel), nameof(latchedBadLabel), nameof(latchedLabel))]
+    private void AllocateBadLabelSlots(CudaContext context)
+    {
+        badLabel?.Dispose();
+        latchedBadLabel?.Dispose();
+        latchedLabel?.Dispose();
+        badLabel = null;
+        latchedBadLabel = null;
+        latchedLabel = null;
+        pendingCheck = false;
+        badLabel = context.Allocate<long>(1);
+        latchedBadLabel = context.Allocate<long>(1);
+        latchedLabel = context.Allocate<T>(1);
+        SoftmaxLossKernels.ResetBadLabel(latchedBadLabel.Span);
     }
 
     private bool IsEmpty => outer * inner == 0 || channels == 0;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
+using Crema.Cuda;
 using Crema.Layers;
 using Crema.Parameters;
 using Microsoft.Extensions.Logging;
@@ -202,38 +203,56 @@ public sealed class Net<T> : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         CheckLayerIndex(start, nameof(start));
         CheckLayerIndex(end, nameof(end));
-        var loss = T.Zero;
-        var deferred = new List<int>();
-        for (int i = start; i <= end; i++)
+        return RunForward(start, end, lossSum: null);
+    }
+
+    /// <summary>
+    /// Runs every layer forward and adds the total weighted loss to <paramref name="lossSum"/>[0] on the device instead
+    /// of returning it: the losses are added in the order <see cref="ForwardFromTo"/> adds them on the host, and
+    /// nothing here waits for the device (except to copy the loss top of a layer without GPU kernels, computed on
+    /// the host, to the device). Errors the device records (an invalid label) are not thrown here but at the latest by
+    /// the next host read of a loss: <see cref="ThrowIfDeviceErrors"/>, <see cref="Forward()"/>,
+    /// <see cref="ForwardFromTo"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="lossSum"/> is a default or empty span, or belongs to another
+    /// context than the blobs' device memory.</exception>
+    public void ForwardDeferred(DeviceSpan<T> lossSum)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (lossSum.Buffer is null || lossSum.Length < 1)
         {
-            Run(BeforeForward, i);
-            layers[i].ForwardDeferred(bottomVecs[i], topVecs[i]);
-            if (layers[i].HasLoss)
-            {
-                if (readLossAtOnce[i])
-                {
-                    loss += layers[i].ReadLoss(topVecs[i]);
-                }
-                else
-                {
-                    deferred.Add(i);
-                }
-            }
-
-            if (DebugInfo)
-            {
-                ForwardDebugInfo(i);
-            }
-
-            Run(AfterForward, i);
+            throw new ArgumentException("lossSum must be a device span with room for one element", nameof(lossSum));
         }
 
-        foreach (int i in deferred)
+        if (layers.Count > 0)
         {
-            loss += layers[i].ReadLoss(topVecs[i]);
+            RunForward(0, layers.Count - 1, lossSum);
         }
+    }
 
-        return loss;
+    /// <summary>
+    /// <see cref="ForwardDeferred"/> then <see cref="Backward"/>: one training pass whose loss stays on the device
+    /// (added to <paramref name="lossSum"/>[0]); see <see cref="ForwardDeferred"/> for when errors surface.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="lossSum"/> is a default or empty span.</exception>
+    public void ForwardBackwardDeferred(DeviceSpan<T> lossSum)
+    {
+        ForwardDeferred(lossSum);
+        Backward();
+    }
+
+    /// <summary>
+    /// Throws, in layer order, what the device recorded during the forward passes since the last check (for example
+    /// an invalid label; see <see cref="Layer{T}.ThrowIfDeviceErrors"/>). Waits for the device when a layer has
+    /// something to read; does nothing on the CPU engine.
+    /// </summary>
+    public void ThrowIfDeviceErrors()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        foreach (var layer in layers)
+        {
+            layer.ThrowIfDeviceErrors();
+        }
     }
 
     /// <summary>Runs layers <paramref name="start"/> to the last forward; see <see cref="ForwardFromTo"/>.</summary>
@@ -817,6 +836,56 @@ public sealed class Net<T> : IDisposable
             }
 
             readLossAtOnce.Add(overwritten);
+        }
+    }
+
+    // The forward pass behind ForwardFromTo and ForwardDeferred: each loss is read (or, with lossSum, added on the
+    // device) after the whole pass, unless a later layer overwrites its top in place; then right after its layer.
+    private T RunForward(int start, int end, DeviceSpan<T>? lossSum)
+    {
+        var loss = T.Zero;
+        var deferred = new List<int>();
+        for (int i = start; i <= end; i++)
+        {
+            Run(BeforeForward, i);
+            layers[i].ForwardDeferred(bottomVecs[i], topVecs[i]);
+            if (layers[i].HasLoss)
+            {
+                if (readLossAtOnce[i])
+                {
+                    AddLoss(i, ref loss, lossSum);
+                }
+                else
+                {
+                    deferred.Add(i);
+                }
+            }
+
+            if (DebugInfo)
+            {
+                ForwardDebugInfo(i);
+            }
+
+            Run(AfterForward, i);
+        }
+
+        foreach (int i in deferred)
+        {
+            AddLoss(i, ref loss, lossSum);
+        }
+
+        return loss;
+    }
+
+    private void AddLoss(int layerId, ref T loss, DeviceSpan<T>? lossSum)
+    {
+        if (lossSum is { } sum)
+        {
+            layers[layerId].AccumulateLoss(topVecs[layerId], sum);
+        }
+        else
+        {
+            loss += layers[layerId].ReadLoss(topVecs[layerId]);
         }
     }
 

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
+using Crema.Cuda;
 using Crema.Fillers;
+using Crema.Kernels;
 using Crema.Net;
 using Crema.Parameters;
 using Microsoft.Extensions.Logging;
@@ -15,22 +17,57 @@ namespace Crema.Solvers;
 /// forward/backward passes (the loss is their mean), then <see cref="ApplyUpdate"/>: the diffs are divided by
 /// <c>iter_size</c>, clipped to a global L2 norm of <c>clip_gradients</c>, regularized
 /// (diff += weight_decay · decay_mult · data), turned into the momentum update
-/// (history = momentum · history + rate · lr_mult · diff; diff = history) and applied by <see cref="Net{T}.Update"/>.
+/// (history = momentum · history + rate · lr_mult · diff; diff = history) and applied (data −= diff).
 /// </summary>
 /// <remarks>
-/// Unlike Caffe, which clips the accumulated (not yet averaged) gradient, the clip threshold here applies to the
-/// averaged gradient, so it means the same for every <c>iter_size</c>. As in Caffe's loop, an iteration starts with
-/// the test nets when one is due (<see cref="TestNets"/>, SgdSolverTestNets.cs) and ends with a snapshot every
-/// <c>snapshot</c> iterations (<see cref="Snapshot()"/>, SgdSolverSnapshot.cs).
+/// <para>
+/// The update is one fused pass per param (<see cref="SgdKernels.Update{T}"/> on the GPU, its twin
+/// <c>SgdCpu.Update</c> on the CPU, equal bit for bit): g = diff · scale + local_decay · data, h = momentum · history +
+/// local_rate · g, history = h, diff = h (the update stays in the diff, as in Caffe) and data −= h, reading data, diff
+/// and history once. scale is one factor, 1 / iter_size times the clipping factor. Applying data −= h in the same pass
+/// replaces <see cref="Net{T}.Update"/>, which would read data and diff again; it updates the same blobs (the learnable
+/// params, which sharers see) with the same subtraction. With <c>debug_info</c> the data step is left to
+/// <see cref="Net{T}.Update"/>, whose log lines show the data before it. Compared with the former sequence (scale by
+/// 1 / iter_size, scale by the clipping factor, axpy, axpby, copy, update) the two scale factors are multiplied first,
+/// so the diff is rounded once, and the norm's per-param shares are kept in double instead of rounded to T: equal bit
+/// for bit when neither scaling applies.
+/// </para>
+/// <para>
+/// Clipping: the threshold applies to the gradient averaged over <c>iter_size</c> (Caffe clips the accumulated sum,
+/// so its threshold means something else for every <c>iter_size</c>; here iter_size 2 clips as one step on the doubled
+/// batch does). The norm is √(Σ over params of Σ diff², each param's share summed in double) / iter_size, the shares
+/// added in param order. On the GPU each share is a deterministic reduction into a device double and a one-thread
+/// kernel turns them into the scale, which the update kernels read from device memory.
+/// </para>
+/// <para>
+/// Host synchronisation on the GPU engine: none in a step, except on display iterations
+/// (<c>display</c> &gt; 0 and iter % display == 0), where reading the smoothed loss waits for the device once (and
+/// with clipping and a logger, reading the norm for the "Gradient clipping" line once more: that line is logged only
+/// on display iterations on the GPU, on every clipped iteration on the CPU). Each pass adds its loss into a device
+/// slot of the smoothed-loss window (<see cref="Net{T}.ForwardBackwardDeferred"/>); the window is read when
+/// <see cref="SmoothedLoss"/> is, and errors the device recorded (an invalid label) are thrown then, at the latest:
+/// on a display iteration, on a read of <see cref="SmoothedLoss"/> or a <see cref="Snapshot(string)"/>, or by the net's next
+/// host read of a loss. Layers without GPU kernels still copy their blobs between host and device, which waits.
+/// </para>
+/// <para>
+/// As in Caffe's loop, an iteration starts with the test nets when one is due (<see cref="TestNets"/>,
+/// SgdSolverTestNets.cs) and ends with a snapshot every <c>snapshot</c> iterations (<see cref="Snapshot()"/>,
+/// SgdSolverSnapshot.cs).
+/// </para>
 /// </remarks>
 public sealed partial class SgdSolver<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Blob<T>> history = [];
-    private readonly List<T> losses = [];
+    private readonly LossWindow<T> losses = new();
     private readonly bool ownsNet;
     private readonly ILogger? logger;
     private int lossIndex;
+    private T smoothedLoss;
+    private bool smoothedLossOnDevice;
+    private double[]? hostSumsqs;
+    private DeviceBuffer<double>? stepSumsqs;
+    private DeviceBuffer<T>? stepScale;
     private bool disposed;
 
     /// <summary>
@@ -90,7 +127,31 @@ public sealed partial class SgdSolver<T> : IDisposable
     public double LearningRate => LearningRateAt(Param, Iter);
 
     /// <summary>The mean of the last <c>average_loss</c> iteration losses (0 before the first iteration).</summary>
-    public T SmoothedLoss { get; private set; }
+    /// <remarks>
+    /// On the GPU engine the iteration losses stay on the device until this is read: reading it then waits for the
+    /// device and first throws what the device recorded since the last read (an invalid label; see
+    /// <see cref="Net{T}.ThrowIfDeviceErrors"/>).
+    /// </remarks>
+    public T SmoothedLoss
+    {
+        get
+        {
+            if (smoothedLossOnDevice)
+            {
+                Net.ThrowIfDeviceErrors();
+                smoothedLoss = losses.Mean();
+                smoothedLossOnDevice = false;
+            }
+
+            return smoothedLoss;
+        }
+
+        private set
+        {
+            smoothedLoss = value;
+            smoothedLossOnDevice = false;
+        }
+    }
 
     /// <summary>The momentum history, one blob per learnable param of the net.</summary>
     public IReadOnlyList<Blob<T>> History => history;
@@ -159,14 +220,7 @@ public sealed partial class SgdSolver<T> : IDisposable
                 TestAll();
             }
 
-            var loss = T.Zero;
-            for (int i = 0; i < Param.IterSize; i++)
-            {
-                loss += Net.ForwardBackward();
-            }
-
-            loss /= T.CreateChecked(Param.IterSize);
-            UpdateSmoothedLoss(loss);
+            ForwardBackwardIteration();
             bool display = Param.Display > 0 && Iter % Param.Display == 0;
             if (display)
             {
@@ -205,7 +259,7 @@ public sealed partial class SgdSolver<T> : IDisposable
 
         if (Param.Display > 0 && Iter % Param.Display == 0)
         {
-            UpdateSmoothedLoss(Net.Forward());
+            UpdateSmoothedLoss(NextLossSlot(), Net.Forward());
             Log($"Iteration {Iter}, loss = {Net<T>.Number(SmoothedLoss)}");
         }
 
@@ -219,7 +273,8 @@ public sealed partial class SgdSolver<T> : IDisposable
 
     /// <summary>
     /// Turns the param diffs the net holds into the update and applies it at the current learning rate, then
-    /// advances <see cref="Iter"/>: normalize by <c>iter_size</c>, clip, regularize, momentum, <see cref="Net{T}.Update"/>.
+    /// advances <see cref="Iter"/>: one scale for <c>iter_size</c> and clipping, then per param the fused
+    /// regularization, momentum and data step (see the class remarks).
     /// </summary>
     public void ApplyUpdate()
     {
@@ -227,19 +282,11 @@ public sealed partial class SgdSolver<T> : IDisposable
         double rate = LearningRate;
         var learnable = Net.LearnableParams;
         bool gpu = Engine.Current == ComputeEngine.Gpu;
-        if (Param.IterSize > 1)
-        {
-            var scale = T.One / T.CreateChecked(Param.IterSize);
-            foreach (var blob in learnable)
-            {
-                Scale(blob, scale, gpu);
-            }
-        }
-
-        ClipGradients(gpu);
-
-        // One pass of GpuMath calls per param (axpy, axpby, copy); a fused per-param kernel that does decay, momentum
-        // and the copy in one read of data, diff and history is the follow-up. Nothing here reads back to the host.
+        // With debug_info, Net.Update logs each param's data before the step and the update itself, so it keeps
+        // the data step; otherwise the fused update applies it and Net.Update is not called.
+        bool apply = !Net.DebugInfo;
+        var hostScale = gpu ? T.One : ClipGradients();
+        var deviceScale = gpu ? ClipGradientsOnDevice() : default;
         var momentum = T.CreateChecked(Param.Momentum);
         for (int i = 0; i < learnable.Count; i++)
         {
@@ -254,27 +301,21 @@ public sealed partial class SgdSolver<T> : IDisposable
             var hist = history[i];
             if (gpu)
             {
-                if (localDecay != T.Zero)
-                {
-                    GpuMath.Axpy(localDecay, blob.GpuData, blob.MutableGpuDiff);
-                }
-
-                GpuMath.Axpby(localRate, blob.GpuDiff, momentum, hist.MutableGpuData);
-                GpuMath.Copy(hist.GpuData, blob.MutableGpuDiff);
+                SgdKernels.Update(momentum, localDecay, localRate, deviceScale, apply,
+                    blob.MutableGpuData, blob.MutableGpuDiff, hist.MutableGpuData);
             }
             else
             {
-                if (localDecay != T.Zero)
-                {
-                    CpuMath.Axpy(localDecay, blob.CpuData, blob.MutableCpuDiff);
-                }
-
-                CpuMath.Axpby(localRate, blob.CpuDiff, momentum, hist.MutableCpuData);
-                CpuMath.Copy(hist.CpuData, blob.MutableCpuDiff);
+                SgdCpu.Update(momentum, localDecay, localRate, hostScale, apply,
+                    blob.MutableCpuData, blob.MutableCpuDiff, hist.MutableCpuData);
             }
         }
 
-        Net.Update();
+        if (!apply)
+        {
+            Net.Update();
+        }
+
         Iter++;
     }
 
@@ -297,6 +338,10 @@ public sealed partial class SgdSolver<T> : IDisposable
             net.Dispose();
         }
 
+        losses.Dispose();
+        stepSumsqs?.Dispose();
+        stepScale?.Dispose();
+
         if (ownsNet)
         {
             Net.Dispose();
@@ -316,74 +361,149 @@ public sealed partial class SgdSolver<T> : IDisposable
         }
     }
 
-    private static void Scale(Blob<T> blob, T factor, bool gpu)
+    // The iteration's iter_size forward/backward passes; their mean loss goes into the next slot of the smoothed-loss
+    // window. On the GPU engine the passes add their losses into the slot on the device and nothing is read back.
+    private void ForwardBackwardIteration()
     {
-        if (blob.Count == 0)
+        int slot = NextLossSlot();
+        if (Engine.Current == ComputeEngine.Gpu)
         {
+            var sum = losses.DeviceSlot(slot);
+            GpuMath.Set(T.Zero, sum);
+            for (int i = 0; i < Param.IterSize; i++)
+            {
+                Net.ForwardBackwardDeferred(sum);
+            }
+
+            if (Param.IterSize > 1)
+            {
+                GpuMath.Scal(T.One / T.CreateChecked(Param.IterSize), sum);
+            }
+
+            smoothedLossOnDevice = true;
             return;
         }
 
-        if (gpu)
+        var loss = T.Zero;
+        for (int i = 0; i < Param.IterSize; i++)
         {
-            GpuMath.Scal(factor, blob.MutableGpuDiff);
+            loss += Net.ForwardBackward();
         }
-        else
-        {
-            CpuMath.Scal(factor, blob.MutableCpuDiff);
-        }
+
+        loss /= T.CreateChecked(Param.IterSize);
+        UpdateSmoothedLoss(slot, loss);
     }
 
-    // Scales every diff by clip / ‖g‖ when the global L2 norm ‖g‖ of all learnable diffs exceeds clip_gradients.
-    // On the GPU the norm is read back (one synchronisation per iteration, only when clipping is on).
-    private void ClipGradients(bool gpu)
+    // The window's slot for this iteration: the next free one until average_loss are held, then the oldest.
+    private int NextLossSlot()
     {
-        if (Param.ClipGradients < 0)
-        {
-            return;
-        }
-
-        double sumsq = 0;
-        foreach (var blob in Net.LearnableParams)
-        {
-            if (blob.Count > 0)
-            {
-                sumsq += double.CreateChecked(gpu ? GpuMath.Sumsq(blob.GpuDiff) : CpuMath.Sumsq(blob.CpuDiff));
-            }
-        }
-
-        double norm = Math.Sqrt(sumsq);
-        if (norm > Param.ClipGradients)
-        {
-            var factor = T.CreateChecked(Param.ClipGradients / norm);
-            Log(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Gradient clipping: scaling down gradients (L2 norm {norm} > {Param.ClipGradients}) by scale factor {Param.ClipGradients / norm}"));
-            foreach (var blob in Net.LearnableParams)
-            {
-                Scale(blob, factor, gpu);
-            }
-        }
-    }
-
-    private void UpdateSmoothedLoss(T loss)
-    {
+        losses.Reserve(Param.AverageLoss);
         if (losses.Count < Param.AverageLoss)
         {
-            losses.Add(loss);
-        }
-        else
-        {
-            losses[lossIndex] = loss;
-            lossIndex = (lossIndex + 1) % Param.AverageLoss;
+            return losses.Count;
         }
 
-        var sum = T.Zero;
-        foreach (var l in losses)
+        int slot = lossIndex;
+        lossIndex = (lossIndex + 1) % Param.AverageLoss;
+        return slot;
+    }
+
+    // The step's scale on the host: 1 / iter_size, times clip / ‖g‖ when the L2 norm ‖g‖ of all learnable diffs
+    // averaged over iter_size exceeds clip_gradients (SgdCpu.ClipScale, the twin of the device's). Logs each clipping.
+    private T ClipGradients()
+    {
+        double clip = Param.ClipGradients;
+        int count = 0;
+        if (clip >= 0)
         {
-            sum += l;
+            var learnable = Net.LearnableParams;
+            if (hostSumsqs is null || hostSumsqs.Length != learnable.Count)
+            {
+                hostSumsqs = new double[learnable.Count];
+            }
+
+            foreach (var blob in learnable)
+            {
+                if (blob.Count > 0)
+                {
+                    hostSumsqs[count++] = SgdCpu.SumsqToDouble(blob.CpuDiff);
+                }
+            }
         }
 
-        SmoothedLoss = sum / T.CreateChecked(losses.Count);
+        var scale = SgdCpu.ClipScale<T>(hostSumsqs.AsSpan(0, count), clip, Param.IterSize, out double norm);
+        if (clip >= 0 && norm > clip)
+        {
+            LogClipping(norm);
+        }
+
+        return scale;
+    }
+
+    // The same scale on the device: each learnable diff's Σ diff² into a device double (deterministic reductions,
+    // one per param, added in param order by the scale kernel), then the scale the update kernels read. Nothing is
+    // read back, except the norm for the clipping log line on display iterations, where the host waits anyway.
+    private DeviceSpan<T> ClipGradientsOnDevice()
+    {
+        var context = Engine.GpuContext;
+        var learnable = Net.LearnableParams;
+        if (stepSumsqs is null || stepScale is null || stepScale.Context != context)
+        {
+            stepSumsqs?.Dispose();
+            stepScale?.Dispose();
+            stepSumsqs = null;
+            stepScale = null;
+            stepSumsqs = context.Allocate<double>(learnable.Count + 1);
+            stepScale = context.Allocate<T>(1);
+        }
+
+        double clip = Param.ClipGradients;
+        int count = 0;
+        if (clip >= 0)
+        {
+            foreach (var blob in learnable)
+            {
+                if (blob.Count > 0)
+                {
+                    GpuMath.SumsqToDouble(blob.GpuDiff, stepSumsqs.Slice(count++, 1));
+                }
+            }
+        }
+
+        var norm = stepSumsqs.Slice(learnable.Count, 1);
+        SgdKernels.ClipScale(stepSumsqs.Slice(0, count), clip, Param.IterSize, norm, stepScale.Span);
+        if (clip >= 0 && logger is not null && Param.Display > 0 && Iter % Param.Display == 0)
+        {
+            double value;
+            using (var pointer = norm.Acquire())
+            {
+                value = context.ReadScalar<double>(pointer.Pointer);
+            }
+
+            if (value > clip)
+            {
+                LogClipping(value);
+            }
+        }
+
+        return stepScale.Span;
+    }
+
+    private void LogClipping(double norm) =>
+        Log(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Gradient clipping: scaling down gradients (L2 norm {norm} > {Param.ClipGradients}) by scale factor {Param.ClipGradients / norm}"));
+
+    private void UpdateSmoothedLoss(int slot, T loss)
+    {
+        if (smoothedLossOnDevice)
+        {
+            // Device losses in the window from earlier GPU iterations: their errors are due before they are read.
+            Net.ThrowIfDeviceErrors();
+        }
+
+        losses.Set(slot, loss);
+        SmoothedLoss = losses.Mean();
     }
 
     private void CreateHistory()
