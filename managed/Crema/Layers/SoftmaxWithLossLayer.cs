@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
-using Crema.Cuda;
 using Crema.Kernels;
 using Crema.Layers.Cpu;
 using Crema.Parameters;
@@ -22,10 +21,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
 {
     private readonly Blob<T> lse = new();
     private readonly Blob<T> normalizer = new(1);
+    private readonly BadLabelSlot<T> badLabels = new();
     private Blob<T>? classWeights;
     private SoftmaxLossSpec<T>? spec;
-    private DeviceBuffer<long>? badLabel;
-    private Blob<T>? pendingLabels;
     private int[]? classes;
     private long outer;
     private long channels;
@@ -134,24 +132,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     /// <inheritdoc/>
     public override void ThrowIfDeviceErrors()
     {
-        if (pendingLabels is null || badLabel is null)
+        if (badLabels.Take() is { } bad)
         {
-            return;
-        }
-
-        var labels = pendingLabels;
-        pendingLabels = null;
-        // One scalar through the context's pinned read-back slot: no allocation on this per-Forward path.
-        long position;
-        using (var slot = badLabel.Span.Acquire())
-        {
-            position = badLabel.Context.ReadScalar<long>(slot.Pointer);
-        }
-
-        if (position != SoftmaxLossKernels.NoBadLabel)
-        {
-            T value = labels.GpuData.Slice(position, 1).ToArray()[0];
-            throw BadLabel(position, value);
+            throw BadLabel(bad.Position, bad.Value);
         }
     }
 
@@ -195,20 +178,14 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             return;
         }
 
-        var context = Engine.GpuContext;
-        if (badLabel is null || badLabel.Context != context)
-        {
-            badLabel?.Dispose();
-            badLabel = context.Allocate<long>(1);
-        }
-
+        var badLabel = badLabels.On(Engine.GpuContext);
         bool fused = FusedBackward;
         SoftmaxLossKernels.Forward(outer, channels, inner, Options(s),
             bottom[0].GpuData, bottom[1].GpuData, classWeights?.GpuData,
             lse.MutableGpuData, top.Count == 2 ? top[1].MutableGpuData : null,
-            top[0].MutableGpuData, normalizer.MutableGpuData, badLabel.Span,
+            top[0].MutableGpuData, normalizer.MutableGpuData, badLabel,
             fused ? top[0].GpuDiff : null, fused ? bottom[0].MutableGpuDiff : null);
-        pendingLabels = bottom[1];
+        badLabels.Pending(bottom[1]);
         gradientFromForward = fused;
     }
 
@@ -257,7 +234,7 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             lse.Dispose();
             normalizer.Dispose();
             classWeights?.Dispose();
-            badLabel?.Dispose();
+            badLabels.Dispose();
         }
 
         base.Dispose(disposing);
