@@ -296,6 +296,60 @@ CREMA_API int32_t crema_dsgd_update(crema_context* context, int64_t n, double mo
                                     double local_rate, const double* scale, int32_t apply_update,
                                     double* data, double* diff, double* history);
 
+/* ---- ReLU, Euclidean loss and accuracy: async on the context's stream --------------------------- */
+/* Element counts must not be negative. No function reads anything back to the host. An output may be the same
+ * address as an input where a comment says so; otherwise outputs must not overlap inputs. */
+
+/* y[i] = x[i] > 0 ? x[i] : negative_slope * x[i] (Caffe's ReLU), computed in the element type. y may equal x.
+ */
+CREMA_API int32_t crema_srelu_forward(crema_context* context, int64_t n, float negative_slope, const float* x,
+                                      float* y);
+CREMA_API int32_t crema_drelu_forward(crema_context* context, int64_t n, double negative_slope,
+                                      const double* x, double* y);
+/* dx[i] = x[i] > 0 ? dy[i] : negative_slope * dy[i], with x the layer's input data (for an in-place layer,
+ * its output: the same sign for negative_slope >= 0). dx may equal dy. */
+CREMA_API int32_t crema_srelu_backward(crema_context* context, int64_t n, float negative_slope,
+                                       const float* x, const float* dy, float* dx);
+CREMA_API int32_t crema_drelu_backward(crema_context* context, int64_t n, double negative_slope,
+                                       const double* x, const double* dy, double* dx);
+
+/* Euclidean loss forward over n elements with num items (the batch size, >= 0): diff = a - b (kept for the
+ * backward call) and *loss = sum(diff^2) / (2 num), the sum accumulated in double in a fixed order (bitwise
+ * reproducible, no atomics); num == 0 gives 0. loss is a device scalar. */
+CREMA_API int32_t crema_seuclidean_loss_forward(crema_context* context, int64_t n, int64_t num,
+                                                const float* a, const float* b, float* diff, float* loss);
+CREMA_API int32_t crema_deuclidean_loss_forward(crema_context* context, int64_t n, int64_t num,
+                                                const double* a, const double* b, double* diff, double* loss);
+/* Euclidean loss backward, with s = top_diff[0] / num read on the device: grad_a = s * diff and grad_b = -s *
+ * diff, each written only when not NULL (grad_b last when both are the same address). num == 0 writes
+ * nothing. top_diff is a device scalar. */
+CREMA_API int32_t crema_seuclidean_loss_backward(crema_context* context, int64_t n, int64_t num,
+                                                 const float* diff, const float* top_diff, float* grad_a,
+                                                 float* grad_b);
+CREMA_API int32_t crema_deuclidean_loss_backward(crema_context* context, int64_t n, int64_t num,
+                                                 const double* diff, const double* top_diff, double* grad_a,
+                                                 double* grad_b);
+
+/* Accuracy (Caffe's, top_k >= 1) over scores viewed as (outer, channels, inner) as above, with labels (stored
+ * as T) for the outer*inner positions. A label is the integer it truncates to (saturating to int32);
+ * positions labelled ignore_label (when has_ignore_label != 0) are not counted; a counted position is correct
+ * when fewer than top_k classes score strictly higher than its label's class. *accuracy = correct / counted
+ * (0 when nothing is counted). per_class: NULL, or channels values, the same fraction among the positions of
+ * each label (0 for a class with none); class_counts is then 2*channels int64 of scratch. *bad_label: first
+ * set to 0x7F7F7F7F7F7F7F7F, then lowered to the least position whose label is invalid (NaN, or neither
+ * ignored nor in [0, channels)); such positions are not counted. accuracy and bad_label are device scalars.
+ * Integer counts make every result exact and reproducible. */
+CREMA_API int32_t crema_saccuracy_forward(crema_context* context, int64_t outer, int64_t channels,
+                                          int64_t inner, const float* scores, const float* labels,
+                                          int32_t top_k, int32_t has_ignore_label, int32_t ignore_label,
+                                          float* accuracy, float* per_class, int64_t* class_counts,
+                                          int64_t* bad_label);
+CREMA_API int32_t crema_daccuracy_forward(crema_context* context, int64_t outer, int64_t channels,
+                                          int64_t inner, const double* scores, const double* labels,
+                                          int32_t top_k, int32_t has_ignore_label, int32_t ignore_label,
+                                          double* accuracy, double* per_class, int64_t* class_counts,
+                                          int64_t* bad_label);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,61 +4,16 @@
 #include "../../kernels/softmax.cuh"
 
 #include <cstdint>
-#include <initializer_list>
-#include <limits>
 #include <string>
 
 #include "../../kernels/bad_label.cuh"
 #include "../../kernels/softmax_loss.cuh"
-#include "handles.hpp"
-#include "status.hpp"
+#include "checks.hpp"
 
 namespace {
 
+using crema::check_shape;
 using crema::kernels::Normalization;
-
-#define CREMA_RETURN_IF_FAILED(expr)                                \
-    do {                                                            \
-        int32_t crema_status_ = (expr);                             \
-        if (crema_status_ != CREMA_STATUS_OK) return crema_status_; \
-    } while (0)
-
-#define CREMA_CHECK_CONTEXT(op)                                             \
-    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
-    crema::DeviceGuard guard(context->device);                              \
-    CREMA_CUDA_CHECK(guard.status())
-
-#define CREMA_CHECK_POINTER(op, needed, pointer) \
-    CREMA_REQUIRE(!(needed) || (pointer), std::string(op) + ": " #pointer " must not be NULL")
-
-std::string shape_text(int64_t outer, int64_t channels, int64_t inner) {
-    return "(outer " + std::to_string(outer) + ", channels " + std::to_string(channels) + ", inner " +
-           std::to_string(inner) + ")";
-}
-
-// Sizes must not be negative, and outer*channels*inner elements of element_size bytes must have a 64-bit byte
-// count. *count = outer*channels*inner, *positions = outer*inner.
-int32_t check_shape(const char* op, int64_t outer, int64_t channels, int64_t inner, int64_t element_size,
-                    int64_t* count, int64_t* positions) {
-    CREMA_REQUIRE(
-        outer >= 0 && channels >= 0 && inner >= 0,
-        std::string(op) + ": sizes must not be negative, got " + shape_text(outer, channels, inner));
-    const int64_t max = std::numeric_limits<int64_t>::max() / element_size;
-    bool fits = true;
-    int64_t product = 1;
-    for (int64_t factor : {outer, inner, channels}) {
-        if (factor != 0 && product > max / factor) fits = false;
-        if (fits) product *= factor;
-    }
-    // outer*inner is checked first, so positions never overflows either; a product that overflows before an
-    // empty factor is refused as well.
-    CREMA_REQUIRE(fits && outer <= max && channels <= max && inner <= max,
-                  std::string(op) + ": " + shape_text(outer, channels, inner) +
-                      " has more elements than a 64-bit byte count holds");
-    *count = product;
-    *positions = outer * inner;
-    return CREMA_STATUS_OK;
-}
 
 template <typename T>
 int32_t softmax_forward(const char* op, crema_context* context, int64_t outer, int64_t channels,

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Numerics;
 using Crema.Core;
+using Crema.Cuda;
+using Crema.Kernels;
 using Crema.Parameters;
 
 namespace Crema.Layers;
@@ -8,14 +11,20 @@ namespace Crema.Layers;
 /// Caffe's <c>Accuracy</c>: bottom[0] holds scores viewed as (outer, C, inner) around <c>axis</c>, bottom[1] one label
 /// per (outer, inner) position. A position counts as correct when fewer than <c>top_k</c> classes score strictly
 /// higher than its label; positions labelled <c>ignore_label</c> are not counted. top[0] is the fraction correct (0
-/// when nothing counted); an optional top[1] of C elements gives it per class. No backward.
+/// when nothing counted); an optional top[1] of C elements gives it per class. No backward. A label is the integer it
+/// truncates to (as Caffe's cast); a NaN label, or one neither ignored nor in [0, C), throws naming its position and
+/// value. The GPU path (<c>kernels/accuracy.cu</c>) counts in integers, so both engines give the same bits; it records
+/// an invalid label on the device and throws at the next read-back (<see cref="ThrowIfDeviceErrors"/>), as
+/// SoftmaxWithLoss does.
 /// </summary>
 public sealed class AccuracyLayer<T> : Layer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly BadLabelSlot<T> badLabels = new();
     private int outer;
     private int channels;
     private int inner;
+    private DeviceBuffer<long>? classCounts;
 
     /// <summary>Creates the layer.</summary>
     public AccuracyLayer(LayerParameter param)
@@ -69,8 +78,18 @@ public sealed class AccuracyLayer<T> : Layer<T>
         }
     }
 
+    /// <summary>Throws for an invalid label the last GPU forward pass recorded (reads one scalar back, waiting for the stream).</summary>
+    /// <exception cref="ArgumentException">The least position whose label was invalid, with its value.</exception>
+    public override void ThrowIfDeviceErrors()
+    {
+        if (badLabels.Take() is { } bad)
+        {
+            throw BadLabel(bad.Position, bad.Value);
+        }
+    }
+
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">A label that is neither ignored nor in [0, C).</exception>
+    /// <exception cref="ArgumentException">A label that is NaN or neither ignored nor in [0, C).</exception>
     protected override void ForwardCpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
     {
         var p = LayerParam.AccuracyParam;
@@ -84,16 +103,17 @@ public sealed class AccuracyLayer<T> : Layer<T>
         {
             for (int j = 0; j < inner; j++)
             {
-                int label = int.CreateSaturating(labels[(o * inner) + j]);
-                if (p.IgnoreLabel is int ignored && label == ignored)
+                T value = labels[(o * inner) + j];
+                bool isNaN = T.IsNaN(value);
+                int label = int.CreateSaturating(value);
+                if (!isNaN && p.IgnoreLabel is int ignored && label == ignored)
                 {
                     continue;
                 }
 
-                if (label < 0 || label >= channels)
+                if (isNaN || label < 0 || label >= channels)
                 {
-                    throw new ArgumentException(
-                        $"{this}: label {labels[(o * inner) + j]} at position {(o * inner) + j} is outside [0, {channels})");
+                    throw BadLabel((o * inner) + j, value);
                 }
 
                 countPerClass[label]++;
@@ -129,6 +149,33 @@ public sealed class AccuracyLayer<T> : Layer<T>
     }
 
     /// <inheritdoc/>
+    /// <remarks>Nothing is read back: an invalid label is thrown by <see cref="ThrowIfDeviceErrors"/> (which
+    /// <see cref="Layer{T}.Forward"/> and a net's forward pass call).</remarks>
+    protected override void ForwardGpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
+    {
+        var p = LayerParam.AccuracyParam;
+        var context = Engine.GpuContext;
+        var badLabel = badLabels.On(context);
+        DeviceSpan<T>? perClass = null;
+        DeviceSpan<long>? counts = null;
+        if (top.Count > 1)
+        {
+            if (classCounts is null || classCounts.Context != context || classCounts.Length != 2L * channels)
+            {
+                classCounts?.Dispose();
+                classCounts = context.Allocate<long>(2L * channels);
+            }
+
+            perClass = top[1].MutableGpuData;
+            counts = classCounts.Span;
+        }
+
+        AccuracyKernels.Forward(outer, channels, inner, new AccuracyOptions((int)p.TopK, p.IgnoreLabel),
+            bottom[0].GpuData, bottom[1].GpuData, top[0].MutableGpuData, perClass, counts, badLabel);
+        badLabels.Pending(bottom[1]);
+    }
+
+    /// <inheritdoc/>
     /// <exception cref="NotSupportedException">Any propagateDown entry is true.</exception>
     protected override void BackwardCpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
     {
@@ -136,5 +183,26 @@ public sealed class AccuracyLayer<T> : Layer<T>
         {
             throw new NotSupportedException($"{this}: Accuracy layer cannot backpropagate");
         }
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            badLabels.Dispose();
+            classCounts?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private ArgumentException BadLabel(long position, T value)
+    {
+        long i = position / inner, j = position % inner;
+        string where = inner == 1 ? $"position {position}" : $"position {position} (outer index {i}, inner index {j})";
+        string ignore = LayerParam.AccuracyParam.IgnoreLabel is int ig ? $" and is not the ignore_label {ig}" : "";
+        return new ArgumentException(
+            $"{this}: label {value.ToString(null, CultureInfo.InvariantCulture)} at {where} is not a class in [0, {channels}){ignore}");
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
+using Crema.Kernels;
 using Crema.Parameters;
 
 namespace Crema.Layers;
@@ -8,6 +9,8 @@ namespace Crema.Layers;
 /// <summary>
 /// Caffe's <c>EuclideanLoss</c>: loss = Σ (a − b)² / (2N), N = bottom[0].shape(0). Backward writes
 /// ±(loss weight / N)·(a − b) into each bottom asked for: + for a, − for b. Both bottoms may take a forced gradient.
+/// On the GPU (<c>kernels/euclidean_loss.cu</c>) the loss is summed in double in a fixed order and stays on the
+/// device until <see cref="Layer{T}.ReadLoss"/>, and Backward reads the top diff there: no host round-trip.
 /// </summary>
 public sealed class EuclideanLossLayer<T> : LossLayer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -58,6 +61,11 @@ public sealed class EuclideanLossLayer<T> : LossLayer<T>
     }
 
     /// <inheritdoc/>
+    protected override void ForwardGpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top) =>
+        EuclideanLossKernels.Forward(bottom[0].Count, bottom[0].Shape[0], bottom[0].GpuData, bottom[1].GpuData,
+            difference.MutableGpuData, top[0].MutableGpuData);
+
+    /// <inheritdoc/>
     protected override void BackwardCpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
     {
         int num = bottom[0].Shape[0];
@@ -82,6 +90,19 @@ public sealed class EuclideanLossLayer<T> : LossLayer<T>
                 dx[j] = alpha * d[j];
             }
         }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardGpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
+    {
+        int num = bottom[0].Shape[0];
+        if (num == 0 || !(propagateDown[0] || propagateDown[1]))
+        {
+            return;
+        }
+
+        EuclideanLossKernels.Backward(difference.Count, num, difference.GpuData, top[0].GpuDiff,
+            propagateDown[0] ? bottom[0].MutableGpuDiff : null, propagateDown[1] ? bottom[1].MutableGpuDiff : null);
     }
 
     /// <inheritdoc/>

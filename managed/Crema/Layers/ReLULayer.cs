@@ -1,5 +1,6 @@
 using System.Numerics;
 using Crema.Core;
+using Crema.Kernels;
 using Crema.Parameters;
 
 namespace Crema.Layers;
@@ -7,7 +8,8 @@ namespace Crema.Layers;
 /// <summary>
 /// Caffe's <c>ReLU</c>: y = x for x &gt; 0, else <c>negative_slope</c>·x. Backward: dx = dy for x &gt; 0, else
 /// negative_slope·dy, with the sign read from the bottom's data (after an in-place forward that is y, whose sign is
-/// x's for a non-negative slope, as in Caffe). May run in place (top = bottom).
+/// x's for a non-negative slope, as in Caffe). May run in place (top = bottom). The GPU path (<c>kernels/relu.cu</c>)
+/// does the same arithmetic in T, so both engines give the same bits.
 /// </summary>
 public sealed class ReLULayer<T> : Layer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -52,6 +54,10 @@ public sealed class ReLULayer<T> : Layer<T>
     }
 
     /// <inheritdoc/>
+    protected override void ForwardGpu(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top) =>
+        ReLUKernels.Forward(top[0].Count, Slope, bottom[0].GpuData, top[0].MutableGpuData);
+
+    /// <inheritdoc/>
     protected override void BackwardCpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
     {
         if (!propagateDown[0])
@@ -67,5 +73,16 @@ public sealed class ReLULayer<T> : Layer<T>
         {
             dx[i] = x[i] > T.Zero ? dy[i] : slope * dy[i];
         }
+    }
+
+    /// <inheritdoc/>
+    protected override void BackwardGpu(IReadOnlyList<Blob<T>> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob<T>> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+
+        ReLUKernels.Backward(bottom[0].Count, Slope, bottom[0].GpuData, top[0].GpuDiff, bottom[0].MutableGpuDiff);
     }
 }

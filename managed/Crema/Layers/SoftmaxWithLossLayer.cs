@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Numerics;
 using Crema.Blas;
 using Crema.Core;
-using Crema.Cuda;
 using Crema.Kernels;
 using Crema.Layers.Cpu;
 using Crema.Parameters;
@@ -23,12 +22,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
 {
     private readonly Blob<T> lse = new();
     private readonly Blob<T> normalizer = new(1);
+    private readonly BadLabelSlot<T> badLabels = new();
     private Blob<T>? classWeights;
     private SoftmaxLossSpec<T>? spec;
-    private DeviceBuffer<long>? badLabel;
-    private DeviceBuffer<long>? latchedBadLabel;
-    private DeviceBuffer<T>? latchedLabel;
-    private bool pendingCheck;
     private int[]? classes;
     private long outer;
     private long channels;
@@ -142,30 +138,9 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     /// </remarks>
     public override void ThrowIfDeviceErrors()
     {
-        if (!pendingCheck || latchedBadLabel is null || latchedLabel is null)
+        if (badLabels.Take() is { } bad)
         {
-            return;
-        }
-
-        pendingCheck = false;
-        // One scalar through the context's pinned read-back slot: no allocation on this per-Forward path.
-        var context = latchedBadLabel.Context;
-        long position;
-        using (var slot = latchedBadLabel.Span.Acquire())
-        {
-            position = context.ReadScalar<long>(slot.Pointer);
-        }
-
-        if (position != SoftmaxLossKernels.NoBadLabel)
-        {
-            T value;
-            using (var slot = latchedLabel.Span.Acquire())
-            {
-                value = context.ReadScalar<T>(slot.Pointer);
-            }
-
-            SoftmaxLossKernels.ResetBadLabel(latchedBadLabel.Span);
-            throw BadLabel(position, value);
+            throw BadLabel(bad.Position, bad.Value);
         }
     }
 
@@ -209,20 +184,14 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             return;
         }
 
-        var context = Engine.GpuContext;
-        if (badLabel is null || latchedBadLabel is null || latchedLabel is null || badLabel.Context != context)
-        {
-            AllocateBadLabelSlots(context);
-        }
-
+        var badLabel = badLabels.On(Engine.GpuContext);
         bool fused = FusedBackward;
         SoftmaxLossKernels.Forward(outer, channels, inner, Options(s),
             bottom[0].GpuData, bottom[1].GpuData, classWeights?.GpuData,
             lse.MutableGpuData, top.Count == 2 ? top[1].MutableGpuData : null,
-            top[0].MutableGpuData, normalizer.MutableGpuData, badLabel.Span,
+            top[0].MutableGpuData, normalizer.MutableGpuData, badLabel,
             fused ? top[0].GpuDiff : null, fused ? bottom[0].MutableGpuDiff : null);
-        SoftmaxLossKernels.LatchBadLabel(bottom[1].GpuData, badLabel.Span, latchedBadLabel.Span, latchedLabel.Span);
-        pendingCheck = true;
+        badLabels.Pending(bottom[1]);
         gradientFromForward = fused;
     }
 
@@ -271,29 +240,10 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
             lse.Dispose();
             normalizer.Dispose();
             classWeights?.Dispose();
-            badLabel?.Dispose();
-            latchedBadLabel?.Dispose();
-            latchedLabel?.Dispose();
+            badLabels.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    // The forward call's slot, and the latch that keeps the first invalid label until ThrowIfDeviceErrors reads it.
-    [MemberNotNull(nameof(badLabel), nameof(latchedBadLabel), nameof(latchedLabel))]
-    private void AllocateBadLabelSlots(CudaContext context)
-    {
-        badLabel?.Dispose();
-        latchedBadLabel?.Dispose();
-        latchedLabel?.Dispose();
-        badLabel = null;
-        latchedBadLabel = null;
-        latchedLabel = null;
-        pendingCheck = false;
-        badLabel = context.Allocate<long>(1);
-        latchedBadLabel = context.Allocate<long>(1);
-        latchedLabel = context.Allocate<T>(1);
-        SoftmaxLossKernels.ResetBadLabel(latchedBadLabel.Span);
     }
 
     private bool IsEmpty => outer * inner == 0 || channels == 0;

@@ -195,7 +195,8 @@ public sealed class Net<T> : IDisposable
     /// <summary>
     /// Runs layers <paramref name="start"/> to <paramref name="end"/> (inclusive) forward and returns their weighted
     /// loss; nothing runs when start &gt; end. The losses are read once, after the last layer (on the GPU nothing
-    /// waits for the device before that).
+    /// waits for the device before that), and then errors the device recorded are thrown (for example an invalid
+    /// label in SoftmaxWithLoss or Accuracy).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">start or end is not a layer index.</exception>
     public T ForwardFromTo(int start, int end)
@@ -872,6 +873,19 @@ public sealed class Net<T> : IDisposable
         foreach (int i in deferred)
         {
             AddLoss(i, ref loss, lossSum);
+        }
+
+        if (lossSum is null)
+        {
+            // A host read of the loss: layers without a loss may have recorded errors on the device too (Accuracy's
+            // invalid labels); ReadLoss reported those of the loss layers. A layer that records nothing returns at once.
+            for (int i = start; i <= end; i++)
+            {
+                if (!layers[i].HasLoss)
+                {
+                    layers[i].ThrowIfDeviceErrors();
+                }
+            }
         }
 
         return loss;

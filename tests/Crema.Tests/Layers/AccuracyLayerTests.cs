@@ -105,6 +105,54 @@ public abstract class AccuracyLayerTests<T> : LayerTestBase<T>
         Assert.That(Data(top)[0], Is.EqualTo(Reference(LayerTestData.RoundTo<T>(scores), labels, 6, 2, 1, null).All).Within(1e-6));
     }
 
+    [TestCase(double.NaN)]
+    [TestCase(-1.0)]
+    [TestCase(3.0)]
+    [TestCase(1e10)]
+    public void InvalidLabel_Throws_NamingItsPositionAndValue(double bad)
+    {
+        var scores = MakeBlob([4, 3], LayerTestData.Gaussian(12, seed: 6));
+        var labels = MakeBlob([4], [0, 2, bad, bad]);
+        var top = MakeTop();
+        var layer = Make(ignore: 0); // a NaN label is invalid even though it converts to the ignore label 0
+        layer.SetUp([scores, labels], [top]);
+
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward([scores, labels], [top]));
+
+        string value = T.CreateTruncating(bad).ToString(null, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(e!.Message, Does.Contain($"label {value} at position 2 is not a class in [0, 3) and is not the ignore_label 0"));
+    }
+
+    [Test]
+    public void InvalidLabel_WithInnerPositions_NamesOuterAndInnerIndex()
+    {
+        // Scores (2, 2, 3) with classes on axis 1: outer 2, inner 3.
+        var scores = MakeBlob([2, 2, 3], LayerTestData.Gaussian(12, seed: 7));
+        var labels = MakeBlob([2, 3], [0, 1, 1, 0, 2, 1]);
+        var top = MakeTop();
+        var layer = Make();
+        layer.SetUp([scores, labels], [top]);
+
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward([scores, labels], [top]));
+
+        Assert.That(e!.Message, Does.Contain("label 2 at position 4 (outer index 1, inner index 1) is not a class in [0, 2)"));
+    }
+
+    [Test]
+    public void NonIntegralLabels_TruncateTowardZero_AsCaffe()
+    {
+        // Row 0: label 1.9 is class 1, the best; row 1: label -0.5 is class 0, the best.
+        var scores = MakeBlob([2, 3], [0.1, 0.8, 0.1, 0.9, 0.05, 0.05]);
+        var labels = MakeBlob([2], [1.9, -0.5]);
+        var top = MakeTop();
+        var layer = Make();
+        layer.SetUp([scores, labels], [top]);
+
+        layer.Forward([scores, labels], [top]);
+
+        Assert.That(Data(top)[0], Is.EqualTo(1.0));
+    }
+
     [Test]
     public void Backward_Throws()
     {
