@@ -114,29 +114,7 @@ internal static partial class LayerCommand
     internal static int Run(LayerOptions options, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var previous = Engine.Current;
-        try
-        {
-            return options.Double ? Run<double>(options, output) : Run<float>(options, output);
-        }
-        catch (BadInputException e)
-        {
-            error.WriteLine($"crema: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (GpuUnavailableException e)
-        {
-            error.WriteLine($"crema: {e.Message}");
-            return ExitCodes.GpuUnavailable;
-        }
-        finally
-        {
-            // The engine is process-wide; leave it as it was for whoever runs next in this process.
-            if (previous == ComputeEngine.Cpu)
-            {
-                Engine.UseCpu();
-            }
-        }
+        return CommandRunner.Run(() => options.Double ? Run<double>(options, output) : Run<float>(options, output), error);
     }
 
     private static int Run<T>(LayerOptions options, TextWriter output)

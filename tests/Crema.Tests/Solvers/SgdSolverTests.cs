@@ -11,35 +11,8 @@ namespace Crema.Tests.Solvers;
 /// </summary>
 public class SgdSolverTests
 {
-    // A linear model y = W x + b (W 2×3, b 2) with a Euclidean loss against a target; the bias learns at twice the
-    // rate and has no weight decay.
-    private const string LinearNet = """
-        name: "linear"
-        layer { name: "in" type: "Input" top: "data" top: "target"
-                input_param { shape { dim: BATCH dim: 3 } shape { dim: BATCH dim: 2 } } }
-        layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-                param { lr_mult: 1 decay_mult: 1 } param { lr_mult: 2 decay_mult: 0 }
-                inner_product_param { num_output: 2 weight_filler { type: "constant" value: 0.1 }
-                                      bias_filler { type: "constant" value: 0.2 } } }
-        layer { name: "loss" type: "EuclideanLoss" bottom: "ip" bottom: "target" top: "loss" }
-        """;
-
-    private static readonly double[] BatchA = [1, -2, 0.5, 0.25, 3, -1];
-    private static readonly double[] TargetA = [0.5, -1, 2, 0];
-    private static readonly double[] BatchB = [-0.5, 1, 2, 1.5, -0.75, 0.25];
-    private static readonly double[] TargetB = [1, 1, -0.5, 0.25];
-
     [SetUp]
     public void UseCpu() => Engine.UseCpu();
-
-    private static Net<double> LinearModel(int batch) =>
-        new(NetParameter.Parse(LinearNet.Replace("BATCH", batch.ToString(System.Globalization.CultureInfo.InvariantCulture))), Phase.Train);
-
-    private static void Feed(Net<double> net, double[] data, double[] target)
-    {
-        net.BlobByName("data").SetData(data);
-        net.BlobByName("target").SetData(target);
-    }
 
     [TestCase("fixed", 0, 0.01)]
     [TestCase("fixed", 12345, 0.01)]
@@ -89,10 +62,10 @@ public class SgdSolverTests
     [Test]
     public void LearningRate_Property_IsThePolicyAtTheCurrentIteration()
     {
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         var p = new SolverParameter { BaseLr = 1, LrPolicy = "step", Gamma = 0.5f, Stepsize = 2 };
         using var solver = new SgdSolver<double>(p, net);
-        Feed(net, BatchA, TargetA);
+        LinearModel.Feed(net, LinearModel.BatchA, LinearModel.TargetA);
 
         var seen = new List<double>();
         for (int i = 0; i < 5; i++)
@@ -115,7 +88,7 @@ public class SgdSolverTests
         //      it 1: d = 0.999999    h = 0.1900899     w = −0.1901899
         //      it 2: d = 0.998098101 h = 0.2708907201  w = −0.4610806201
         //   b: h = 0.9·h + 0.2·1; b −= h:  h = 0.2, 0.38, 0.542;  b = 0, −0.38, −0.922
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         var p = new SolverParameter { BaseLr = 0.1f, Momentum = 0.9f, WeightDecay = 0.01f };
         using var solver = new SgdSolver<double>(p, net);
         var weight = net.LearnableParams[0];
@@ -143,7 +116,7 @@ public class SgdSolverTests
     [Test]
     public void Step_MatchesAReferenceComputation_OverThreeIterations()
     {
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         var p = new SolverParameter
         {
             BaseLr = 0.05f,
@@ -155,7 +128,7 @@ public class SgdSolverTests
             AverageLoss = 2,
         };
         using var solver = new SgdSolver<double>(p, net);
-        Feed(net, BatchA, TargetA);
+        LinearModel.Feed(net, LinearModel.BatchA, LinearModel.TargetA);
 
         // The reference: the same model in plain double arithmetic with the parameters as Caffe holds them (floats).
         double[] w = Enumerable.Repeat((double)0.1f, 6).ToArray();
@@ -165,7 +138,7 @@ public class SgdSolverTests
         var refLosses = new List<double>();
         for (int it = 0; it < 3; it++)
         {
-            var (loss, dw, db) = LinearGradients(w, b, BatchA, TargetA, batch: 2);
+            var (loss, dw, db) = LinearGradients(w, b, LinearModel.BatchA, LinearModel.TargetA, batch: 2);
             refLosses.Add(loss);
             double rate = (double)0.05f * Math.Pow((double)0.5f, it / 2);
             for (int i = 0; i < 6; i++)
@@ -195,20 +168,20 @@ public class SgdSolverTests
         var p = new SolverParameter { BaseLr = 0.1f, Momentum = 0.9f, WeightDecay = 0.01f, IterSize = 2 };
 
         // Two half batches, fed alternately before each forward pass.
-        using var halves = LinearModel(2);
+        using var halves = LinearModel.Create(2);
         int pass = 0;
         halves.BeforeForward.Add(layer =>
         {
             if (layer == 0)
             {
                 bool first = pass++ % 2 == 0;
-                Feed(halves, first ? BatchA : BatchB, first ? TargetA : TargetB);
+                LinearModel.Feed(halves, first ? LinearModel.BatchA : LinearModel.BatchB, first ? LinearModel.TargetA : LinearModel.TargetB);
             }
         });
         using var accumulated = new SgdSolver<double>(p, halves);
 
-        using var doubled = LinearModel(4);
-        Feed(doubled, [.. BatchA, .. BatchB], [.. TargetA, .. TargetB]);
+        using var doubled = LinearModel.Create(4);
+        LinearModel.Feed(doubled, [.. LinearModel.BatchA, .. LinearModel.BatchB], [.. LinearModel.TargetA, .. LinearModel.TargetB]);
         p.IterSize = 1;
         using var single = new SgdSolver<double>(p, doubled);
 
@@ -230,7 +203,7 @@ public class SgdSolverTests
     public void ClipGradients_ScalesTheGlobalNormToTheLimit()
     {
         // W's diff is all 3, b's all 4: ‖g‖ = √(6·9 + 2·16) = √86 > 2.
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         var p = new SolverParameter { BaseLr = 1, ClipGradients = 2 };
         using var solver = new SgdSolver<double>(p, net);
         net.LearnableParams[0].SetDiff(Enumerable.Repeat(3.0, 6).ToArray());
@@ -252,7 +225,7 @@ public class SgdSolverTests
     {
         foreach (float clip in new[] { 100f, -1f })
         {
-            using var net = LinearModel(2);
+            using var net = LinearModel.Create(2);
             using var solver = new SgdSolver<double>(new SolverParameter { BaseLr = 1, ClipGradients = clip }, net);
             net.LearnableParams[0].SetDiff(Enumerable.Repeat(30.0, 6).ToArray());
             net.LearnableParams[1].SetDiff([4.0, 4.0]);
@@ -265,12 +238,12 @@ public class SgdSolverTests
     [Test]
     public void BuildsItsOwnTrainNet_FromNetParam_OrFile()
     {
-        string text = $"base_lr: 0.1\nrandom_seed: 7\nnet_param {{ {LinearNet.Replace("BATCH", "2")} }}";
+        string text = $"base_lr: 0.1\nrandom_seed: 7\nnet_param {{ {LinearModel.Text.Replace("BATCH", "2")} }}";
         using (var solver = new SgdSolver<double>(SolverParameter.Parse(text)))
         {
             Assert.That(solver.Net.Phase, Is.EqualTo(Phase.Train));
             Assert.That(solver.Net.LearnableParams, Has.Count.EqualTo(2));
-            Feed(solver.Net, BatchA, TargetA);
+            LinearModel.Feed(solver.Net, LinearModel.BatchA, LinearModel.TargetA);
             solver.Step(2);
             Assert.That(solver.Iter, Is.EqualTo(2));
         }
@@ -278,7 +251,7 @@ public class SgdSolverTests
         string path = Path.Combine(Path.GetTempPath(), $"crema-net-{Guid.NewGuid():N}.prototxt");
         try
         {
-            File.WriteAllText(path, LinearNet.Replace("BATCH", "2"));
+            File.WriteAllText(path, LinearModel.Text.Replace("BATCH", "2"));
             using var solver = new SgdSolver<double>(new SolverParameter { BaseLr = 0.1f, Net = path });
             Assert.That(solver.Net.Name, Is.EqualTo("linear"));
         }
@@ -295,8 +268,8 @@ public class SgdSolverTests
     [Test]
     public void Solve_RunsToMaxIter_AndTheLossFalls()
     {
-        using var net = LinearModel(2);
-        Feed(net, BatchA, TargetA);
+        using var net = LinearModel.Create(2);
+        LinearModel.Feed(net, LinearModel.BatchA, LinearModel.TargetA);
         using var solver = new SgdSolver<double>(new SolverParameter { BaseLr = 0.05f, Momentum = 0.9f, MaxIter = 60 }, net);
         solver.Step(1);
         double first = solver.SmoothedLoss;
@@ -308,8 +281,8 @@ public class SgdSolverTests
     [Test]
     public void Display_LogsTheSmoothedLossAndTheRate_EveryDisplayIterations()
     {
-        using var net = LinearModel(2);
-        Feed(net, BatchA, TargetA);
+        using var net = LinearModel.Create(2);
+        LinearModel.Feed(net, LinearModel.BatchA, LinearModel.TargetA);
         var logger = new ListLogger();
         var p = new SolverParameter { BaseLr = 0.5f, LrPolicy = "step", Gamma = 0.5f, Stepsize = 2, Display = 2 };
         using var solver = new SgdSolver<double>(p, net, logger);

@@ -13,23 +13,6 @@ namespace Crema.Tests.Solvers;
 /// </summary>
 public class SgdStepTests
 {
-    // y = W x + b (W 2×3, b 2) with a Euclidean loss; the bias learns at twice the rate without weight decay.
-    private const string LinearNet = """
-        name: "linear"
-        layer { name: "in" type: "Input" top: "data" top: "target"
-                input_param { shape { dim: BATCH dim: 3 } shape { dim: BATCH dim: 2 } } }
-        layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-                param { lr_mult: 1 decay_mult: 1 } param { lr_mult: 2 decay_mult: 0 }
-                inner_product_param { num_output: 2 weight_filler { type: "constant" value: 0.1 }
-                                      bias_filler { type: "constant" value: 0.2 } } }
-        layer { name: "loss" type: "EuclideanLoss" bottom: "ip" bottom: "target" top: "loss" }
-        """;
-
-    private static readonly double[] BatchA = [1, -2, 0.5, 0.25, 3, -1];
-    private static readonly double[] TargetA = [0.5, -1, 2, 0];
-    private static readonly double[] BatchB = [-0.5, 1, 2, 1.5, -0.75, 0.25];
-    private static readonly double[] TargetB = [1, 1, -0.5, 0.25];
-
     [SetUp]
     public void UseCpu() => Engine.UseCpu();
 
@@ -40,20 +23,20 @@ public class SgdStepTests
         // doubled batch does (Caffe would clip their sum, twice the average, against the same threshold).
         var p = new SolverParameter { BaseLr = 0.1f, Momentum = 0.9f, WeightDecay = 0.01f, IterSize = 2, ClipGradients = 0.5f };
         var logger = new ListLogger();
-        using var halves = LinearModel(2);
+        using var halves = LinearModel.Create(2);
         int pass = 0;
         halves.BeforeForward.Add(layer =>
         {
             if (layer == 0)
             {
                 bool first = pass++ % 2 == 0;
-                Feed(halves, first ? BatchA : BatchB, first ? TargetA : TargetB);
+                LinearModel.Feed(halves, first ? LinearModel.BatchA : LinearModel.BatchB, first ? LinearModel.TargetA : LinearModel.TargetB);
             }
         });
         using var accumulated = new SgdSolver<double>(p, halves, logger);
 
-        using var doubled = LinearModel(4);
-        Feed(doubled, [.. BatchA, .. BatchB], [.. TargetA, .. TargetB]);
+        using var doubled = LinearModel.Create(4);
+        LinearModel.Feed(doubled, [.. LinearModel.BatchA, .. LinearModel.BatchB], [.. LinearModel.TargetA, .. LinearModel.TargetB]);
         p.IterSize = 1;
         using var single = new SgdSolver<double>(p, doubled);
 
@@ -77,7 +60,7 @@ public class SgdStepTests
     [Test]
     public void ClippingLogLine_NamesTheNormOfTheAveragedGradient()
     {
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         var logger = new ListLogger();
         using var solver = new SgdSolver<double>(new SolverParameter { BaseLr = 1, ClipGradients = 2, IterSize = 2 }, net, logger);
         // Accumulated over two passes: W's diff all 6, b's all 8, so the average has ‖g‖ = √86.
@@ -95,13 +78,13 @@ public class SgdStepTests
     public void DebugInfo_LeavesTheDataStepToNetUpdate_WithTheSameResult()
     {
         var p = new SolverParameter { BaseLr = 0.1f, Momentum = 0.9f, WeightDecay = 0.01f, ClipGradients = 0.5f };
-        using var plain = LinearModel(2);
-        Feed(plain, BatchA, TargetA);
+        using var plain = LinearModel.Create(2);
+        LinearModel.Feed(plain, LinearModel.BatchA, LinearModel.TargetA);
         using var plainSolver = new SgdSolver<double>(p, plain);
 
         var logger = new ListLogger();
-        using var debug = LinearModel(2);
-        Feed(debug, BatchA, TargetA);
+        using var debug = LinearModel.Create(2);
+        LinearModel.Feed(debug, LinearModel.BatchA, LinearModel.TargetA);
         debug.DebugInfo = true;
         debug.Logger = logger;
         using var debugSolver = new SgdSolver<double>(p, debug);
@@ -125,8 +108,8 @@ public class SgdStepTests
     [Test]
     public void SmoothedLoss_IsTheMeanOfTheLastAverageLossIterations_AcrossTheRing()
     {
-        using var net = LinearModel(2);
-        Feed(net, BatchA, TargetA);
+        using var net = LinearModel.Create(2);
+        LinearModel.Feed(net, LinearModel.BatchA, LinearModel.TargetA);
         using var solver = new SgdSolver<double>(new SolverParameter { BaseLr = 0.02f, AverageLoss = 3 }, net);
         var seen = new List<double>();
         for (int it = 0; it < 7; it++)
@@ -140,18 +123,9 @@ public class SgdStepTests
     [Test]
     public void ForwardDeferred_WithoutADeviceSum_Throws()
     {
-        using var net = LinearModel(2);
+        using var net = LinearModel.Create(2);
         Assert.That(() => net.ForwardDeferred(default), Throws.ArgumentException.With.Message.Contains("lossSum"));
         Assert.That(() => net.ForwardBackwardDeferred(default), Throws.ArgumentException.With.Message.Contains("lossSum"));
-    }
-
-    private static Net<double> LinearModel(int batch) =>
-        new(NetParameter.Parse(LinearNet.Replace("BATCH", batch.ToString(CultureInfo.InvariantCulture))), Phase.Train);
-
-    private static void Feed(Net<double> net, double[] data, double[] target)
-    {
-        net.BlobByName("data").SetData(data);
-        net.BlobByName("target").SetData(target);
     }
 
     private sealed class ListLogger : ILogger
