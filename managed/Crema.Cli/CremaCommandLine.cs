@@ -10,6 +10,9 @@ internal static class CremaCommandLine
         InfoCommand.Create(),
         LayerCommand.Create(),
         NetCommand.Create(),
+        TimeCommand.Create(),
+        DeviceQueryCommand.Create(),
+        CheckCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
@@ -18,10 +21,12 @@ internal static class CremaCommandLine
         var parse = CreateRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            // Bad input is exit code 2 with one line per problem on stderr (System.CommandLine's default is 1 plus help).
+            // Bad input is exit code 2 with one line per problem on stderr (System.CommandLine's default is 1 plus help);
+            // a message over several lines (the accepted values of an option) is joined into one.
             foreach (var problem in parse.Errors)
             {
-                error.WriteLine($"crema: {problem.Message}");
+                var parts = problem.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                error.WriteLine($"crema: {string.Join(' ', parts)}");
             }
 
             return ExitCodes.BadInput;

@@ -160,7 +160,7 @@ internal static class NetCommand
         return ExitCodes.Ok;
     }
 
-    private static NetParameter ReadModel(string path)
+    internal static NetParameter ReadModel(string path)
     {
         if (Directory.Exists(path))
         {
@@ -190,7 +190,7 @@ internal static class NetCommand
         }
     }
 
-    private static CaffeModel ReadWeights(string path)
+    internal static CaffeModel ReadWeights(string path)
     {
         if (Directory.Exists(path))
         {
@@ -299,7 +299,7 @@ internal static class NetCommand
     }
 
     // Builds or runs the net; what it refuses (wiring, shapes, parameters) is the user's input.
-    private static TResult UserStep<TResult>(Func<TResult> action)
+    internal static TResult UserStep<TResult>(Func<TResult> action)
     {
         try
         {
@@ -311,7 +311,7 @@ internal static class NetCommand
         }
     }
 
-    private static void UserStep(Action action) => UserStep(() =>
+    internal static void UserStep(Action action) => UserStep(() =>
     {
         action();
         return 0;

@@ -70,6 +70,18 @@ typedef struct crema_device_properties {
     int32_t memory_bus_width; /* bits */
     int32_t memory_clock_khz;
     int32_t pci_bus_id;
+    /* Appended later (the fields above keep their offsets). */
+    int64_t shared_memory_per_block;          /* bytes */
+    int64_t shared_memory_per_multiprocessor; /* bytes */
+    int64_t total_constant_memory;            /* bytes */
+    int32_t clock_khz;                        /* the SMs' peak clock */
+    int32_t max_threads_per_multiprocessor;
+    int32_t registers_per_block;
+    int32_t pci_domain_id;
+    int32_t pci_device_id;
+    int32_t ecc_enabled;        /* 1 or 0 */
+    int32_t async_engine_count; /* copy engines that can overlap kernels */
+    int32_t integrated;         /* 1: the GPU shares memory with the host */
 } crema_device_properties;
 
 /* ---- library and errors ------------------------------------------------------------------------ */

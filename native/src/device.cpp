@@ -62,6 +62,25 @@ extern "C" CREMA_API int32_t crema_device_get_properties(int32_t device,
     properties->memory_bus_width = bus_width;
     properties->memory_clock_khz = memory_clock;
     properties->pci_bus_id = prop.pciBusID;
+    // Attributes rather than cudaDeviceProp fields: CUDA 13 removed clockRate from the struct.
+    int value = 0;
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&value, cudaDevAttrMaxSharedMemoryPerBlock, device));
+    properties->shared_memory_per_block = value;
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&value, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+    properties->shared_memory_per_multiprocessor = value;
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&value, cudaDevAttrTotalConstantMemory, device));
+    properties->total_constant_memory = value;
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->clock_khz, cudaDevAttrClockRate, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->max_threads_per_multiprocessor,
+                                            cudaDevAttrMaxThreadsPerMultiProcessor, device));
+    CREMA_CUDA_CHECK(
+        cudaDeviceGetAttribute(&properties->registers_per_block, cudaDevAttrMaxRegistersPerBlock, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->pci_domain_id, cudaDevAttrPciDomainId, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->pci_device_id, cudaDevAttrPciDeviceId, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->ecc_enabled, cudaDevAttrEccEnabled, device));
+    CREMA_CUDA_CHECK(
+        cudaDeviceGetAttribute(&properties->async_engine_count, cudaDevAttrAsyncEngineCount, device));
+    CREMA_CUDA_CHECK(cudaDeviceGetAttribute(&properties->integrated, cudaDevAttrIntegrated, device));
     return CREMA_STATUS_OK;
     CREMA_API_END
 }

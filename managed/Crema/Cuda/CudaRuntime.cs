@@ -79,7 +79,20 @@ public static class CudaRuntime
             p.l2_cache_size,
             p.memory_bus_width,
             p.memory_clock_khz,
-            p.pci_bus_id);
+            p.pci_bus_id,
+            p.clock_khz,
+            p.max_threads_per_block,
+            p.warp_size,
+            p.max_threads_per_multiprocessor,
+            p.shared_memory_per_block,
+            p.shared_memory_per_multiprocessor,
+            p.registers_per_block,
+            p.total_constant_memory,
+            p.pci_domain_id,
+            p.pci_device_id,
+            p.ecc_enabled != 0,
+            p.async_engine_count,
+            p.integrated != 0);
     }
 
     /// <summary>Free and total memory of a device, in bytes.</summary>

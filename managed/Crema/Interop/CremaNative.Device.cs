@@ -19,6 +19,17 @@ internal unsafe struct crema_device_properties
     public int memory_bus_width;
     public int memory_clock_khz;
     public int pci_bus_id;
+    public long shared_memory_per_block;
+    public long shared_memory_per_multiprocessor;
+    public long total_constant_memory;
+    public int clock_khz;
+    public int max_threads_per_multiprocessor;
+    public int registers_per_block;
+    public int pci_domain_id;
+    public int pci_device_id;
+    public int ecc_enabled;
+    public int async_engine_count;
+    public int integrated;
 }
 
 internal static partial class CremaNative

@@ -71,6 +71,46 @@ public partial class HeaderBindingTests
         Assert.That(wrong, Is.Empty);
     }
 
+    [Test]
+    public void DevicePropertiesStruct_MatchesTheHeader_FieldByField()
+    {
+        string header = CommentPattern().Replace(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "crema.h")), " ");
+        var body = DevicePropertiesPattern().Match(header);
+        Assert.That(body.Success, Is.True, "typedef struct crema_device_properties { ... } in crema.h");
+        var declared = FieldPattern().Matches(body.Groups[1].Value)
+            .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}{(m.Groups[3].Success ? $"[{m.Groups[3].Value}]" : "")}")
+            .ToList();
+
+        var bound = typeof(crema_device_properties)
+            .GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .OrderBy(f => Marshal.OffsetOf<crema_device_properties>(f.Name).ToInt64())
+            .Select(f => f.GetCustomAttribute<System.Runtime.CompilerServices.FixedBufferAttribute>() is { } fixedBuffer
+                ? $"{CName(fixedBuffer.ElementType)} {f.Name}[{fixedBuffer.Length}]"
+                : $"{CName(f.FieldType)} {f.Name}")
+            .ToList();
+
+        Assert.That(bound, Is.EqualTo(declared));
+        long size = 0;
+        foreach (string field in declared)
+        {
+            int width = field.StartsWith("int64_t", StringComparison.Ordinal) ? 8 : field.StartsWith("int32_t", StringComparison.Ordinal) ? 4 : 1;
+            int count = field.EndsWith(']') ? int.Parse(field[(field.IndexOf('[') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            size = ((size + width - 1) / width * width) + (width * count);
+        }
+
+        size = (size + 7) / 8 * 8;
+        Assert.That(Marshal.SizeOf<crema_device_properties>(), Is.EqualTo(size), "the C layout's size (natural alignment)");
+
+        static string CName(Type type) =>
+            type == typeof(long) ? "int64_t" : type == typeof(int) ? "int32_t" : type == typeof(byte) ? "char" : type.Name;
+    }
+
+    [GeneratedRegex(@"typedef\s+struct\s+crema_device_properties\s*\{([^}]*)\}", RegexOptions.Singleline)]
+    private static partial Regex DevicePropertiesPattern();
+
+    [GeneratedRegex(@"(int64_t|int32_t|char)\s+(\w+)\s*(?:\[(\d+)\])?\s*;")]
+    private static partial Regex FieldPattern();
+
     [GeneratedRegex(@"/\*.*?\*/", RegexOptions.Singleline)]
     private static partial Regex CommentPattern();
 
