@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Crema.Blas;
 using Crema.Cuda;
 
 namespace Crema.Net;
@@ -19,7 +20,8 @@ public sealed record LayerTiming(string Name, string Type, double ForwardMs, dou
 /// <param name="ForwardMs">Average time of a whole forward pass.</param>
 /// <param name="BackwardMs">Average time of a whole backward pass.</param>
 /// <param name="ForwardBackwardMs">Average time of an iteration (forward then backward).</param>
-/// <param name="TotalMs">Time of all timed iterations together.</param>
+/// <param name="TotalMs">Time of all timed iterations together (on the GPU, from the first iteration's start to the
+/// last one's end, including the pauses where a batch of events was read when there was more than one batch).</param>
 public sealed record NetTimingReport(
     ComputeEngine Engine,
     int Iterations,
@@ -127,6 +129,7 @@ public static class NetTiming
         using var runStart = new CudaEvent(context.Device);
         using var runEnd = new CudaEvent(context.Device);
         using var lossSum = context.Allocate<T>(1);
+        GpuMath.Set(T.Zero, lossSum.Span);
         var forward = new double[layers];
         var backward = new double[layers];
         double forwardPass = 0, backwardPass = 0;
@@ -158,6 +161,11 @@ public static class NetTiming
                     At(passes + 1).Record(stream);
                     net.Backward();
                     At(passes + 2).Record(stream);
+                    if (n == iterations - 1)
+                    {
+                        runEnd.Record(stream);
+                    }
+
                     if (slot == batch - 1 || n == iterations - 1)
                     {
                         // Between iterations (outside every timed interval): read the batch's events.
@@ -175,8 +183,6 @@ public static class NetTiming
                         }
                     }
                 }
-
-                runEnd.Record(stream);
             }
 
             double total = CudaEvent.ElapsedMilliseconds(runStart, runEnd);
