@@ -5,6 +5,13 @@ namespace Crema.Tests;
 /// <summary>Seeded random inputs and float64 reference helpers shared by the tests.</summary>
 internal static class TestData
 {
+    /// <summary>
+    /// A file under examples/, from the copy beside the test binaries (the csproj copies examples/**/*.prototxt), so it
+    /// is found in the self-contained publish that runs on the GPU machine outside the repository too.
+    /// </summary>
+    internal static string ExampleFile(params string[] parts) =>
+        Path.Combine([AppContext.BaseDirectory, "examples", .. parts]);
+
     /// <summary>Sizes every element-wise op and reduction is checked on: empty, one, odd, around SIMD widths,
     /// and past the parallel threshold of the CPU path.</summary>
     internal static readonly int[] Sizes = [0, 1, 2, 3, 7, 16, 17, 31, 64, 65, 1000, 4099, 65537, 300001, 1_048_583];

@@ -4,7 +4,6 @@ using Crema.Fillers;
 using Crema.IO.Caffe;
 using Crema.Net;
 using Crema.Parameters;
-using Crema.Tests.Solvers;
 
 using static Crema.Tests.Cli.LayerCommandWorkspace;
 
@@ -36,7 +35,7 @@ internal static class CheckOutput
 /// <summary><c>crema check</c> on the CPU: exit 3 without a GPU, exit 2 for bad input, and the CPU-against-CPU run.</summary>
 public class CheckCommandTests
 {
-    private static string MlpModel => Path.Combine(ExampleTests.RepositoryRoot(), "examples", "mlp", "mlp.prototxt");
+    private static string MlpModel => TestData.ExampleFile("mlp", "mlp.prototxt");
 
     private LayerCommandWorkspace W { get; set; } = null!;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Crema.Cli;
 using Crema.Cuda;
-using Crema.Tests.Solvers;
 
 using static Crema.Tests.Cli.LayerCommandWorkspace;
 
@@ -50,7 +49,7 @@ internal sealed record TimeOutput(
 /// <summary><c>crema time</c> on the CPU engine, through the command line as Program.cs runs it.</summary>
 public class TimeCommandTests
 {
-    private static string MlpModel => Path.Combine(ExampleTests.RepositoryRoot(), "examples", "mlp", "mlp.prototxt");
+    private static string MlpModel => TestData.ExampleFile("mlp", "mlp.prototxt");
 
     [TearDown]
     public void BackToCpu() => Engine.UseCpu();

@@ -1,6 +1,5 @@
 using Crema.Cli;
 using Crema.Cuda;
-using Crema.Tests.Solvers;
 
 using static Crema.Tests.Cli.LayerCommandWorkspace;
 
@@ -12,7 +11,7 @@ namespace Crema.Tests.Cli;
 /// </summary>
 public class ToolCommandsGpuTests : GpuTestBase
 {
-    private static string MlpModel => Path.Combine(ExampleTests.RepositoryRoot(), "examples", "mlp", "mlp.prototxt");
+    private static string MlpModel => TestData.ExampleFile("mlp", "mlp.prototxt");
 
     [Test]
     public void TimeOnTheGpu_ListsEveryLayer_WithConsistentTotals()

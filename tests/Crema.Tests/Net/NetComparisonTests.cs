@@ -2,7 +2,6 @@ using System.Numerics;
 using Crema.Fillers;
 using Crema.Net;
 using Crema.Parameters;
-using Crema.Tests.Solvers;
 
 namespace Crema.Tests.Net;
 
@@ -79,7 +78,7 @@ public abstract class NetComparisonTests<T>
     public void BackToCpu() => Engine.UseCpu();
 
     internal static NetParameter Mlp() =>
-        NetParameter.ParseFile(Path.Combine(ExampleTests.RepositoryRoot(), "examples", "mlp", "mlp.prototxt"));
+        NetParameter.ParseFile(TestData.ExampleFile("mlp", "mlp.prototxt"));
 
     [Test]
     public void SameNetTwiceOnTheCpu_DiffersNowhere()

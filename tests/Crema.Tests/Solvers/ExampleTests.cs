@@ -9,7 +9,10 @@ public class ExampleTests
     [SetUp]
     public void UseCpu() => Engine.UseCpu();
 
-    /// <summary>The repository root: the first folder above the test binaries that holds Crema.slnx.</summary>
+    /// <summary>
+    /// The repository root: the first folder above the test binaries that holds Crema.slnx; outside the tree (the
+    /// self-contained publish on the GPU machine) the binaries' folder, which holds a copy of examples/.
+    /// </summary>
     internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -20,7 +23,12 @@ public class ExampleTests
             }
         }
 
-        throw new DirectoryNotFoundException($"no Crema.slnx above {AppContext.BaseDirectory}");
+        if (Directory.Exists(Path.Combine(AppContext.BaseDirectory, "examples")))
+        {
+            return AppContext.BaseDirectory;
+        }
+
+        throw new DirectoryNotFoundException($"no Crema.slnx above {AppContext.BaseDirectory}, and no examples/ beside it");
     }
 
     [Test]
