@@ -4,7 +4,7 @@
 # then run there from the repository root, carrying .gpu:
 #   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
 # Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
-# (CPU and GPU), `Crema.Cli info --engine gpu`, optionally the BLAS and softmax benchmarks and their PyTorch peers
+# (CPU and GPU), `Crema.Cli info --engine gpu`, `device_query`, `time --engine gpu` and `check` on examples/mlp, optionally the BLAS and softmax benchmarks and their PyTorch peers
 # (CREMA_GPU_BENCH=1; CREMA_GPU_BENCH_SUITES="blas softmax" by default), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary (the softmax side-by-side table last); CREMA_GPU_TESTS=0 skips the tests. Keep a whole run under 5 minutes; never change the card's settings.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -46,6 +46,15 @@ PUB=$work/pub
 # 3. What the library sees.
 "$PUB/Crema.Cli" info --engine gpu > "$OUT/info.txt" 2>&1
 note "crema info --engine gpu: exit $? ($(grep -m1 -E '^\s+\[0\]' "$OUT/info.txt" | xargs))"
+# The tools on the example net: the card's properties, the per-layer GPU times, and CPU against GPU.
+"$PUB/Crema.Cli" device_query > "$OUT/device_query.txt" 2>&1
+note "crema device_query: exit $? ($(grep -m1 '^name ' "$OUT/device_query.txt" | xargs))"
+"$PUB/Crema.Cli" time --model examples/mlp/mlp.prototxt --engine gpu --iterations 200 > "$OUT/time-mlp.txt" 2>&1
+note "crema time --engine gpu (mlp): exit $? ($(grep -m1 '^forward-backward ' "$OUT/time-mlp.txt" | xargs) ms)"
+for dtype in float32 float64; do
+  "$PUB/Crema.Cli" check --model examples/mlp/mlp.prototxt --dtype "$dtype" > "$OUT/check-mlp-$dtype.txt" 2>&1
+  note "crema check (mlp, $dtype): exit $? ($(grep -m1 -E '^(PASS|FAIL):' "$OUT/check-mlp-$dtype.txt" | cut -c1-120))"
+done
 
 # 4. Every test, CPU and GPU (CREMA_GPU_TESTS=0 skips them, for a benchmark-only run).
 if [ "${CREMA_GPU_TESTS:-1}" = 1 ]; then
