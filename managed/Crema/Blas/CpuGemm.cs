@@ -57,10 +57,13 @@ internal static unsafe class CpuGemm
     internal const int NcMax = 512;
 
     /// <summary>Products below this many multiply-adds (m·n·k) stay on the simple row path; packing costs more than it saves.</summary>
-    internal const long MinBlockedWork = 1 << 13;
+    internal const long MinBlockedWork = 1 << 10;
 
-    /// <summary>Multiply-adds per task below which C is not cut further for more threads (a fork costs microseconds).</summary>
-    internal const long MinTaskWork = 1 << 19;
+    /// <summary>
+    /// Multiply-adds per task below which C is not cut further for more threads: waking a pool thread costs 10-20 µs
+    /// on a small VM, about what 2M multiply-adds take on one core (measured: 128³ ran faster on one thread).
+    /// </summary>
+    internal const long MinTaskWork = 1 << 21;
 
     /// <summary>
     /// Whether hardware fused multiply-add is used (a JIT-time constant). Without it every kernel multiplies and adds
@@ -74,8 +77,14 @@ internal static unsafe class CpuGemm
         : Vector256.IsHardwareAccelerated ? GemmKernel.Vector256
         : GemmKernel.Vector128;
 
-    /// <summary>Whether the blocked path pays for itself: enough work and an inner dimension worth packing.</summary>
-    internal static bool IsWorthwhile(int m, int n, int k) => k >= 4 && (long)m * n * k >= MinBlockedWork;
+    /// <summary>
+    /// Whether the blocked path pays for itself. Packing reads each operand once more, which a product needs enough
+    /// rows and columns to repay. A row vector times a matrix (m ≤ 2) streams B faster row by row, and with B
+    /// transposed a few columns of C (n ≤ 4) or a small C (m·n ≤ 128) are faster as contiguous dot products.
+    /// </summary>
+    internal static bool IsWorthwhile(Transpose transB, int m, int n, int k) =>
+        k >= 4 && m > 2 && (long)m * n * k >= MinBlockedWork
+        && !(transB == Transpose.Trans && (n <= 4 || (long)m * n <= 128));
 
     /// <summary>
     /// C = alpha op(A) op(B) + beta C with the blocked kernels; A is m × k (k × m when transposed), B is k × n (n × k),
@@ -522,22 +531,20 @@ internal static unsafe class CpuGemm
             }
         }
 
-        for (; x < width; x++)
+        // The columns left over and the zero padding, p by p so that the writes are contiguous.
+        if (x < width)
         {
-            T* dst = destination + x;
-            if (x < used)
+            for (int p = 0; p < count; p++)
             {
-                T* src = source + (x * stride);
-                for (int p = 0; p < count; p++)
+                T* dst = destination + ((long)p * width);
+                for (int y = x; y < used; y++)
                 {
-                    dst[(long)p * width] = src[p];
+                    dst[y] = source[(y * stride) + p];
                 }
-            }
-            else
-            {
-                for (int p = 0; p < count; p++)
+
+                if (used < width)
                 {
-                    dst[(long)p * width] = T.Zero;
+                    new Span<T>(dst + Math.Max(x, used), width - Math.Max(x, used)).Clear();
                 }
             }
         }
