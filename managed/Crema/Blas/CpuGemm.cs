@@ -80,10 +80,12 @@ internal static unsafe class CpuGemm
     /// <summary>
     /// Whether the blocked path pays for itself. Packing reads each operand once more, which a product needs enough
     /// rows and columns to repay. A row vector times a matrix (m ≤ 2) streams B faster row by row, and with B
-    /// transposed a few columns of C (n ≤ 4) or a small C (m·n ≤ 128) are faster as contiguous dot products.
+    /// transposed a few columns of C (n ≤ 4) or a small C (m·n ≤ 128) are faster as contiguous dot products. Only
+    /// float and double have kernels; other element types (Half, say) always take the row path.
     /// </summary>
-    internal static bool IsWorthwhile(Transpose transB, int m, int n, int k) =>
-        k >= 4 && m > 2 && (long)m * n * k >= MinBlockedWork
+    internal static bool IsWorthwhile<T>(Transpose transB, int m, int n, int k) =>
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+        && k >= 4 && m > 2 && (long)m * n * k >= MinBlockedWork
         && !(transB == Transpose.Trans && (n <= 4 || (long)m * n <= 128));
 
     /// <summary>

@@ -143,7 +143,7 @@ public static class CpuMath
             T* ap = pa, bp = pb, cp = pc;
             // As BLAS: with alpha = 0 or k = 0, C = beta C and A and B are not read (their NaN cannot reach C).
             bool accumulate = !T.IsZero(alpha) && k > 0;
-            if (accumulate && CpuGemm.IsWorthwhile(transB, m, n, k))
+            if (accumulate && CpuGemm.IsWorthwhile<T>(transB, m, n, k))
             {
                 CpuGemm.Gemm(GemmKernel.Auto, transA, transB, m, n, k, alpha, ap, bp, beta, cp);
                 return;

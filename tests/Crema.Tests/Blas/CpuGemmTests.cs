@@ -214,3 +214,25 @@ public class CpuGemmTests<T>
         }
     }
 }
+
+/// <summary>
+/// Element types without blocked kernels (Half) still multiply through <see cref="CpuMath.Gemm{T}"/>: a product large
+/// enough for the blocked path takes the row path instead.
+/// </summary>
+public class CpuGemmOtherTypesTests
+{
+    [Test]
+    public void Gemm_Half_TakesTheRowPath([Values] Transpose transA, [Values] Transpose transB)
+    {
+        const int m = 65, n = 63, k = 33;
+        var a = TestData.Uniform<Half>(m * k, seed: 15);
+        var b = TestData.Uniform<Half>(k * n, seed: 16);
+        var c = TestData.Uniform<Half>(m * n, seed: 17);
+        var (expected, magnitude) = BlasReference.Gemm(transA, transB, m, n, k, 1.5,
+            TestData.ToDouble<Half>(a), TestData.ToDouble<Half>(b), -0.75, TestData.ToDouble<Half>(c));
+
+        CpuMath.Gemm(transA, transB, m, n, k, (Half)1.5, a, b, (Half)(-0.75), c);
+
+        BlasReference.AssertClose<Half>(c, expected, magnitude, 2e-2, "c");
+    }
+}
