@@ -124,7 +124,9 @@ public static class CpuMath
     /// <summary>
     /// C (m × n) = alpha op(A) op(B) + beta C, row-major; op(A) is m × k, op(B) is k × n. beta = 0 overwrites C;
     /// alpha = 0 reads neither A nor B (as BLAS).
-    /// Rows of C are computed in parallel for large products.
+    /// Products worth packing run on the cache-blocked SIMD kernels of <see cref="CpuGemm"/> (deterministic: the
+    /// same shapes give bitwise the same C, whatever the core count); small ones stream rows with
+    /// <see cref="TensorPrimitives"/>, in parallel over rows of C when large enough.
     /// </summary>
     public static unsafe void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
@@ -141,6 +143,12 @@ public static class CpuMath
             T* ap = pa, bp = pb, cp = pc;
             // As BLAS: with alpha = 0 or k = 0, C = beta C and A and B are not read (their NaN cannot reach C).
             bool accumulate = !T.IsZero(alpha) && k > 0;
+            if (accumulate && CpuGemm.IsWorthwhile<T>(transB, m, n, k))
+            {
+                CpuGemm.Gemm(GemmKernel.Auto, transA, transB, m, n, k, alpha, ap, bp, beta, cp);
+                return;
+            }
+
             void Rows(int rowStart, int rowEnd)
             {
                 // op(A)'s row i is contiguous unless A is transposed; then it is gathered once per row.

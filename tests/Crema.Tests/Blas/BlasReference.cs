@@ -24,13 +24,15 @@ public sealed record GemvShape(int M, int N)
 internal static class BlasReference
 {
     /// <summary>
-    /// Empty, one, odd, thin and a larger case; 129 × 67 × 33 also crosses the CPU path's parallel threshold
-    /// (m·n·k ≥ 2¹⁸), so the row-parallel code is covered.
+    /// Empty, one, odd, thin and larger cases. On the CPU path 129 × 67 × 33 runs on the blocked kernels (CpuGemm;
+    /// its own tests cover many more shapes), while 2 × 400 × 400 (a row vector pair) and 300 × 3 × 300 (three
+    /// columns: with B transposed, dot products) stay on the row path past its parallel threshold (m·n·k ≥ 2¹⁸), so
+    /// the row-parallel code is covered too.
     /// </summary>
     internal static readonly GemmShape[] GemmShapes =
     [
         new(0, 3, 4), new(3, 0, 4), new(1, 1, 1), new(1, 7, 5), new(7, 1, 5), new(5, 3, 7), new(17, 9, 13),
-        new(129, 67, 33),
+        new(129, 67, 33), new(2, 400, 400), new(300, 3, 300),
     ];
 
     /// <summary>As <see cref="GemmShapes"/>; 513 × 515 crosses the parallel threshold of the CPU path.</summary>
