@@ -131,8 +131,9 @@ public sealed partial class SgdSolver<T>
 
     /// <summary>
     /// Loads a file written by <see cref="Snapshot(string)"/>: the learnable params' data, <see cref="Iter"/>, the
-    /// learning-rate inputs (they replace <see cref="Param"/>'s, so the schedule continues where it was), the momentum
-    /// history and the smoothed-loss window; the next <see cref="Step"/> is then the one that would have followed the
+    /// learning-rate inputs except <c>max_iter</c> (they replace <see cref="Param"/>'s, so the schedule continues
+    /// where it was; <c>max_iter</c> stays the solver's, so a resumed run may train longer), the momentum history, the
+    /// smoothed-loss window and the generator's state; the next <see cref="Step"/> is then the one that would have followed the
     /// snapshot. Everything is read and checked (magic, version, element type, length, checksum, layer names, shapes)
     /// before anything changes: on failure the net and the solver are as they were.
     /// </summary>
@@ -301,7 +302,9 @@ public sealed partial class SgdSolver<T>
         Param.Gamma = gamma;
         Param.Power = power;
         Param.Stepsize = stepsize;
-        Param.MaxIter = maxIter;
+        // max_iter stays the solver's own: a resumed run may train longer than the snapshotted one (and poly's
+        // schedule then follows the new end, as in Caffe, whose solverstate does not hold max_iter).
+        _ = maxIter;
         Param.Stepvalue = stepvalues;
         losses.Clear();
         losses.AddRange(window);

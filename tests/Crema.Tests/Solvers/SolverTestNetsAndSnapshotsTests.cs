@@ -226,6 +226,26 @@ public class SolverTestNetsAndSnapshotsTests
     }
 
     [Test]
+    public void ResumingWithALargerMaxIter_TrainsOnToTheNewEnd()
+    {
+        string prefix = Path.Combine(folder, "short");
+        using (var first = new SgdSolver<double>(Solver($"snapshot_prefix: \"{prefix}\"")))
+        {
+            first.Solve();
+            Assert.That(first.Iter, Is.EqualTo(5));
+        }
+
+        var longer = Solver($"snapshot_prefix: \"{Path.Combine(folder, "long")}\"");
+        longer.MaxIter = 8;
+        using var resumed = new SgdSolver<double>(longer);
+        resumed.Solve(prefix + "_iter_5.solverstate");
+
+        Assert.That(resumed.Iter, Is.EqualTo(8));
+        Assert.That(resumed.Param.MaxIter, Is.EqualTo(8));
+        Assert.That(File.Exists(Path.Combine(folder, "long_iter_8.solverstate")), Is.True);
+    }
+
+    [Test]
     public void SnapshotAfterTrainFalse_WritesOnlyThePeriodicSnapshots()
     {
         string prefix = Path.Combine(folder, "p");
