@@ -106,7 +106,7 @@ internal static class TrainCommand
         if (trained is not null)
         {
             int layers = NetCommand.UserStep(() => NetWeights.CopyFrom(solver.Net, trained));
-            display.Line($"Copied the weights of {layers} layers from {options.Weights}");
+            display.Line($"Weights from {options.Weights}: {layers} layers matched by name");
         }
 
         if (options.Snapshot is not null)
