@@ -1,5 +1,6 @@
 using System.Globalization;
 using Crema.Cli;
+using Crema.Cuda;
 using Crema.Fillers;
 using Crema.IO.Caffe;
 using Crema.Net;
@@ -141,6 +142,21 @@ public class TestCommandTests
         var (code, _, stderr) = RunTest("--model", model);
         Assert.That(code, Is.EqualTo(ExitCodes.BadInput));
         Assert.That(stderr, Does.StartWith("crema: ").And.Contain("--weights"));
+    }
+
+    [Test]
+    public void GpuEngine_WithoutAGpu_ExitsWith3_WithTheReason()
+    {
+        if (CudaRuntime.Probe().IsAvailable)
+        {
+            Assert.Ignore("a GPU is present");
+        }
+
+        var (code, stdout, stderr) = RunTest("--model", model, "--weights", weights, "--engine", "gpu");
+
+        Assert.That(code, Is.EqualTo(ExitCodes.GpuUnavailable), stderr);
+        Assert.That(stderr, Does.StartWith("crema: GPU unavailable: "));
+        Assert.That(stdout, Is.Empty);
     }
 
     [Test]

@@ -180,6 +180,20 @@ public class TrainCommandTests
     }
 
     [Test]
+    public void Train_CancelledBeforeTheFirstIteration_SnapshotsIterationZero_AndExits130()
+    {
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+
+        int code = CremaCommandLine.Run(["train", "--solver", WriteSolver()], output, new StringWriter(), stop.Token);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Interrupted), output.ToString());
+        Assert.That(File.Exists(Path.Combine(Snapshots, "mlp_iter_0.solverstate")), Is.True, output.ToString());
+        Assert.That(output.ToString(), Does.Contain("0 → 0 of 30 (stopped)"));
+    }
+
+    [Test]
     public void Train_WithWeights_StartsFromThem()
     {
         // Train once, then "train" with a zero learning rate from those weights: the final weights are the same.
@@ -331,6 +345,13 @@ public class TrainCommandTests
     {
         string solver = WriteSolver(extra: "iter_size: 0");
         AssertBadInput(Run("train", "--solver", solver), "iter_size must be at least 1");
+    }
+
+    [Test]
+    public void InvalidLabelWhileTraining_ExitsWith2_NamingTheLabel()
+    {
+        string solver = WriteSolver(net: MlpNet.Replace("type: \"constant\" value: 2", "type: \"constant\" value: 7", StringComparison.Ordinal));
+        AssertBadInput(Run("train", "--solver", solver), "label 7");
     }
 
     [Test]
