@@ -225,6 +225,7 @@ internal static class TrainCommand
         private int start;
         private int lastTested = -1;
         private double? imagesPerSecond;
+        private volatile bool interrupted;
 
         internal TrainingRun(SgdSolver<float> solver, TrainingDisplay display, OutputPaths outputs)
         {
@@ -258,10 +259,11 @@ internal static class TrainCommand
             void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
             {
                 // The first Ctrl+C stops between two iterations; a second one ends the process as usual.
+                // The training thread says so (AfterIteration): the display is not written from this one.
                 if (!stop.IsCancellationRequested)
                 {
                     e.Cancel = true;
-                    display.Line("Ctrl+C: stopping after this iteration and writing a snapshot (Ctrl+C again to abort)");
+                    interrupted = true;
                     stop.Cancel();
                 }
             }
@@ -384,6 +386,11 @@ internal static class TrainCommand
             imagesPerSecond = batchSize is { } batch && seconds > 0 ? (double)batch * param.IterSize * done / seconds : null;
             var eta = TimeSpan.FromSeconds(done > 0 ? seconds / done * Math.Max(0, param.MaxIter - solver.Iter) : 0);
             display.Update(new TrainingStatus(iteration, param.MaxIter, loss, rate, imagesPerSecond, eta), displayIteration);
+            if (interrupted)
+            {
+                interrupted = false;
+                display.Line($"Ctrl+C: stopping after iteration {iteration} and writing a snapshot (Ctrl+C again to abort)");
+            }
         }
 
         // The test results of iteration k (run at its start), once.

@@ -95,6 +95,7 @@ internal abstract class TrainingDisplay
         private static readonly TimeSpan DescriptionInterval = TimeSpan.FromMilliseconds(100);
         private readonly Stopwatch sinceDescribed = new();
         private ProgressTask? task;
+        private TrainingStatus? last;
         private float? lastLoss;
 
         internal override void Run(int start, int maxIter, Action training) =>
@@ -106,8 +107,20 @@ internal abstract class TrainingDisplay
                 {
                     task = context.AddTask(Describe(start, maxIter, "starting"), maxValue: Math.Max(1, maxIter));
                     task.Value = start;
-                    training();
-                    context.Refresh();
+                    try
+                    {
+                        training();
+                    }
+                    finally
+                    {
+                        // The numbers where training ended (the last update may have been throttled).
+                        if (last is not null)
+                        {
+                            task.Description = Describe(last.Iteration + 1, last.MaxIter, last.Numbers(lastLoss));
+                        }
+
+                        context.Refresh();
+                    }
                 });
 
         internal override void Update(TrainingStatus status, bool display)
@@ -119,6 +132,7 @@ internal abstract class TrainingDisplay
 
             // On the GPU the loss is read on display iterations only; between them the last one read stays shown.
             lastLoss = status.Loss ?? lastLoss;
+            last = status;
             task.Value = status.Iteration + 1;
             if (display || !sinceDescribed.IsRunning || sinceDescribed.Elapsed >= DescriptionInterval)
             {
