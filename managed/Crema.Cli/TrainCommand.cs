@@ -277,6 +277,11 @@ internal static class TrainCommand
                 display.Run(start, solver.Param.MaxIter, () => NetCommand.UserStep(() => Solve(stop.Token)));
                 clock.Stop();
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A snapshot that cannot be written (or a data file that cannot be read): said in one line.
+                throw new BadInputException($"training stopped at iteration {solver.Iter}: {LayerCommand.OneLine(e)}");
+            }
             finally
             {
                 Console.CancelKeyPress -= OnCancelKeyPress;

@@ -436,6 +436,16 @@ public class TrainCommandTests
         Assert.That(result.Stdout, Is.Empty, "nothing trained");
     }
 
+    [Test]
+    public void SnapshotThatCannotBeWritten_ExitsWith2_SayingWhere()
+    {
+        // A folder where the first snapshot's weights file would go.
+        Directory.CreateDirectory(Path.Combine(Snapshots, "mlp_iter_10.caffemodel"));
+        var result = Run("train", "--solver", WriteSolver());
+        AssertBadInput(result, "training stopped at iteration 10: ");
+        Assert.That(result.Stderr, Does.Contain("mlp_iter_10.caffemodel"));
+    }
+
     [TestCase("--engine", "tpu")]
     [TestCase("--bogus", "1")]
     public void BadOption_ExitsWith2(string option, string value)
