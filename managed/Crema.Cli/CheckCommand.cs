@@ -153,8 +153,8 @@ internal static class CheckCommand
             throw new BadInputException($"--floor must be a finite number ≥ 0, got {options.Floor.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        var param = NetCommand.ReadModel(options.Model);
-        var trained = options.Weights is null ? null : NetCommand.ReadWeights(options.Weights);
+        var param = InputFiles.ReadNet("--model", options.Model);
+        var trained = options.Weights is null ? null : InputFiles.ReadWeights("--weights", options.Weights);
 
         // Bad input first (exit code 2), then whether the GPU can be used (3), before any work.
         Engine.Use(options.Candidate, options.Device);

@@ -13,10 +13,16 @@ internal static class CremaCommandLine
         TimeCommand.Create(),
         DeviceQueryCommand.Create(),
         CheckCommand.Create(),
+        TrainCommand.Create(),
+        TestCommand.Create(),
     };
 
-    /// <summary>Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
-    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.
+    /// <paramref name="cancellationToken"/> reaches the commands that can stop early (<c>crema train</c>, which also
+    /// handles Ctrl+C itself while it trains).
+    /// </summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var parse = CreateRoot().Parse(args);
         if (parse.Errors.Count > 0)
@@ -32,6 +38,9 @@ internal static class CremaCommandLine
             return ExitCodes.BadInput;
         }
 
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // No process-termination handler of System.CommandLine's: it would end a training run 2 s after Ctrl+C,
+        // possibly while its snapshot is being written; crema train handles Ctrl+C between iterations instead.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null };
+        return parse.InvokeAsync(configuration, cancellationToken).GetAwaiter().GetResult();
     }
 }

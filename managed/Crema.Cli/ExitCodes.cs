@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>The GPU was asked for but cannot be used.</summary>
     internal const int GpuUnavailable = 3;
+
+    /// <summary>Stopped by Ctrl+C (or a cancellation) after saving what is needed to go on: 128 + SIGINT, as shells report it.</summary>
+    internal const int Interrupted = 130;
 }

@@ -114,8 +114,8 @@ internal static class NetCommand
     private static int Run<T>(NetOptions options, TextWriter output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var param = ReadModel(options.Model);
-        var trained = options.Weights is null ? null : ReadWeights(options.Weights);
+        var param = InputFiles.ReadNet("--model", options.Model);
+        var trained = options.Weights is null ? null : InputFiles.ReadWeights("--weights", options.Weights);
 
         // After reading (bad input first) and before the blobs exist (their host memory is pinned on the GPU engine).
         Engine.Use(options.Engine);
@@ -158,66 +158,6 @@ internal static class NetCommand
         }
 
         return ExitCodes.Ok;
-    }
-
-    internal static NetParameter ReadModel(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new BadInputException($"--model {path}: is a folder, not a net file");
-        }
-
-        try
-        {
-            return NetParameter.ParseFile(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new BadInputException($"--model {path}: no such file");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new BadInputException($"--model {path}: permission denied");
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or InvalidDataException)
-        {
-            // TextFormatException: "path:line:column: what".
-            throw new BadInputException(LayerCommand.OneLine(e));
-        }
-        catch (IOException e)
-        {
-            throw new BadInputException($"--model {path}: cannot read: {LayerCommand.OneLine(e)}");
-        }
-    }
-
-    internal static CaffeModel ReadWeights(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new BadInputException($"--weights {path}: is a folder, not a .caffemodel file");
-        }
-
-        try
-        {
-            return CaffeModel.Read(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new BadInputException($"--weights {path}: no such file");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new BadInputException($"--weights {path}: permission denied");
-        }
-        catch (InvalidDataException e)
-        {
-            // "path: what is wrong".
-            throw new BadInputException(LayerCommand.OneLine(e));
-        }
-        catch (IOException e)
-        {
-            throw new BadInputException($"--weights {path}: cannot read: {LayerCommand.OneLine(e)}");
-        }
     }
 
     private static List<string> Dump<T>(string folder, Net<T> net)
@@ -298,7 +238,7 @@ internal static class NetCommand
         return builder.ToString();
     }
 
-    // Builds or runs the net; what it refuses (wiring, shapes, parameters) is the user's input.
+    /// <summary>Builds or runs a net; what it refuses (wiring, shapes, parameters, labels) is the user's input.</summary>
     internal static TResult UserStep<TResult>(Func<TResult> action)
     {
         try
@@ -311,6 +251,7 @@ internal static class NetCommand
         }
     }
 
+    /// <summary>The same, for an action.</summary>
     internal static void UserStep(Action action) => UserStep(() =>
     {
         action();

@@ -99,7 +99,7 @@ internal static class TimeCommand
             throw new BadInputException($"--iterations must be at least 1, got {options.Iterations}");
         }
 
-        var param = NetCommand.ReadModel(options.Model);
+        var param = InputFiles.ReadNet("--model", options.Model);
         Engine.Use(options.Engine, options.Device);
         if (options.Seed is { } seed)
         {

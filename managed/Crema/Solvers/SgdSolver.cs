@@ -206,13 +206,29 @@ public sealed partial class SgdSolver<T> : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="iters"/> training iterations (see the class summary).</summary>
+    /// <summary>
+    /// Called at the end of each iteration of <see cref="Step"/> (after the update and any snapshot) with the number
+    /// of the iteration just done, as Caffe's log numbers it: <see cref="Iter"/> − 1. A test that iteration started
+    /// with is in <see cref="LastTestResults"/> (its <see cref="SolverTestResult.Iteration"/> is that number).
+    /// </summary>
+    /// <remarks>
+    /// On the GPU engine a callback that reads <see cref="SmoothedLoss"/> waits for the device; to keep steps free of
+    /// host syncs, read it only on display iterations (<c>display</c> &gt; 0 and iteration % display == 0), where the
+    /// step has waited already.
+    /// </remarks>
+    public List<Action<int>> AfterIteration { get; } = [];
+
+    /// <summary>
+    /// Runs <paramref name="iters"/> training iterations (see the class summary). When
+    /// <paramref name="cancellationToken"/> is cancelled, returns before the next iteration starts (the one in progress
+    /// completes, its update and snapshot included); nothing is thrown, and <see cref="Iter"/> says how far it got.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="iters"/> is negative.</exception>
-    public void Step(int iters)
+    public void Step(int iters, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(iters);
-        for (int n = 0; n < iters; n++)
+        for (int n = 0; n < iters && !cancellationToken.IsCancellationRequested; n++)
         {
             Net.ClearParamDiffs();
             if (TestDue())
@@ -234,6 +250,11 @@ public sealed partial class SgdSolver<T> : IDisposable
             {
                 Snapshot();
             }
+
+            foreach (var callback in AfterIteration)
+            {
+                callback(Iter - 1);
+            }
         }
     }
 
@@ -243,7 +264,13 @@ public sealed partial class SgdSolver<T> : IDisposable
     /// last iteration did not just snapshot), logs the loss of one more forward pass on display iterations and tests
     /// on test iterations, as Caffe does after the last step.
     /// </summary>
-    public void Solve(string? resumeFile = null)
+    /// <remarks>
+    /// When <paramref name="cancellationToken"/> is cancelled, the iteration in progress completes (<see cref="Step"/>),
+    /// then Solve snapshots when there is a <c>snapshot_prefix</c> and no snapshot of this iteration was written yet
+    /// (whatever <c>snapshot_after_train</c> says: an interrupted run should be resumable), logs
+    /// <c>Optimization stopped early.</c> and returns without throwing; <see cref="Iter"/> says where it stopped.
+    /// </remarks>
+    public void Solve(string? resumeFile = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (resumeFile is not null)
@@ -251,7 +278,18 @@ public sealed partial class SgdSolver<T> : IDisposable
             Restore(resumeFile);
         }
 
-        Step(Math.Max(0, Param.MaxIter - Iter));
+        Step(Math.Max(0, Param.MaxIter - Iter), cancellationToken);
+        if (cancellationToken.IsCancellationRequested && Iter < Param.MaxIter)
+        {
+            if (Param.SnapshotPrefix.Length > 0 && lastSnapshotIter != Iter)
+            {
+                Snapshot();
+            }
+
+            Log("Optimization stopped early.");
+            return;
+        }
+
         if (Param.SnapshotAfterTrain && Param.SnapshotPrefix.Length > 0 && (Param.Snapshot == 0 || Iter % Param.Snapshot != 0))
         {
             Snapshot();

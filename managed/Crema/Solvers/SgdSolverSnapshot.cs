@@ -10,6 +10,9 @@ namespace Crema.Solvers;
 /// <summary>Snapshots of the weights and the solver state (the file format is described by <see cref="SnapshotFormat"/>).</summary>
 public sealed partial class SgdSolver<T>
 {
+    // The Iter of the last Snapshot() (−1: none yet), so that a stopped Solve does not write the same one twice.
+    private int lastSnapshotIter = -1;
+
     /// <summary>
     /// Caffe's periodic snapshot: writes the weights as <c>{snapshot_prefix}_iter_{Iter}.caffemodel</c> (readable by
     /// <c>crema net --weights</c> and by Caffe) and everything needed to resume as
@@ -40,6 +43,7 @@ public sealed partial class SgdSolver<T>
         string state = stem + ".solverstate";
         Log($"Snapshotting solver state to binary proto file {state}");
         Snapshot(state);
+        lastSnapshotIter = Iter;
         return state;
     }
 
