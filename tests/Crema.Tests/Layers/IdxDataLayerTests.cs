@@ -370,6 +370,21 @@ public abstract class IdxDataLayerTests<T> : LayerTestBase<T>
     }
 
     [Test]
+    public void PropagateDown_ToTheDataLayer_IsAnError()
+    {
+        var net = NetParameter.Parse($$"""
+            layer {
+              name: "mnist" type: "IdxData" top: "data" top: "label" propagate_down: true
+              idx_data_param { images: "images.gz" labels: "labels" root: "{{folder}}" batch_size: 2 }
+            }
+            """);
+
+        var e = Assert.Throws<ArgumentException>(() => new Crema.Net.Net<T>(net, Phase.Train).Dispose());
+
+        Assert.That(e!.Message, Does.Contain("'mnist'").And.Contain("propagate_down"));
+    }
+
+    [Test]
     public void OneTop_ReadsNoLabels()
     {
         var param = Param(batch: 4);
