@@ -16,6 +16,7 @@ public static class LayerRegistry<T>
         ["Accuracy"] = p => new AccuracyLayer<T>(p),
         ["DummyData"] = p => new DummyDataLayer<T>(p),
         ["EuclideanLoss"] = p => new EuclideanLossLayer<T>(p),
+        ["IdxData"] = p => new IdxDataLayer<T>(p),
         ["InnerProduct"] = p => new InnerProductLayer<T>(p),
         ["Input"] = p => new InputLayer<T>(p),
         ["ReLU"] = p => new ReLULayer<T>(p),

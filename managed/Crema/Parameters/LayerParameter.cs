@@ -58,6 +58,12 @@ public sealed class LayerParameter
     /// <summary><c>accuracy_param</c>.</summary>
     public AccuracyParameter AccuracyParam { get; set; } = new();
 
+    /// <summary><c>transform_param</c>: how a data layer transforms its inputs (scale, mean).</summary>
+    public TransformationParameter TransformParam { get; set; } = new();
+
+    /// <summary><c>idx_data_param</c>.</summary>
+    public IdxDataParameter IdxDataParam { get; set; } = new();
+
     /// <summary>Reads a LayerParameter from Caffe's text format (the body, without <c>layer { }</c>).</summary>
     /// <exception cref="TextFormatException">Malformed text or an unknown field; the message gives line:column.</exception>
     public static LayerParameter Parse(string text, string? sourceName = null) =>
@@ -98,6 +104,8 @@ public sealed class LayerParameter
         InnerProductParam = InnerProductParam.Clone(),
         ReLUParam = ReLUParam.Clone(),
         AccuracyParam = AccuracyParam.Clone(),
+        TransformParam = TransformParam.Clone(),
+        IdxDataParam = IdxDataParam.Clone(),
     };
 
     /// <inheritdoc/>

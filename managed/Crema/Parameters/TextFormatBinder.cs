@@ -94,6 +94,21 @@ internal static class TextFormatBinder
         .Scalar("axis", ScalarKinds.Int32, m => m.Axis, (m, v) => m.Axis = v)
         .Optional("ignore_label", ScalarKinds.Int32, m => m.IgnoreLabel, (m, v) => m.IgnoreLabel = v);
 
+    /// <summary>Caffe's <c>TransformationParameter</c> (<c>scale</c> and <c>mean_value</c> only).</summary>
+    public static readonly MessageDescriptor<TransformationParameter> TransformationParameterMessage = new MessageDescriptor<TransformationParameter>("TransformationParameter", () => new())
+        .Scalar("scale", ScalarKinds.Float, m => m.Scale, (m, v) => m.Scale = v)
+        .Repeated("mean_value", ScalarKinds.Float, m => m.MeanValue);
+
+    /// <summary>Crema's <c>IdxDataParameter</c>.</summary>
+    public static readonly MessageDescriptor<IdxDataParameter> IdxDataParameterMessage = new MessageDescriptor<IdxDataParameter>("IdxDataParameter", () => new())
+        .Scalar("images", ScalarKinds.String, m => m.Images, (m, v) => m.Images = v)
+        .Scalar("labels", ScalarKinds.String, m => m.Labels, (m, v) => m.Labels = v)
+        .Scalar("batch_size", ScalarKinds.UInt32, m => m.BatchSize, (m, v) => m.BatchSize = v)
+        .Scalar("shuffle", ScalarKinds.Bool, m => m.Shuffle, (m, v) => m.Shuffle = v)
+        .Optional("seed", ScalarKinds.UInt64, m => m.Seed, (m, v) => m.Seed = v)
+        .Scalar("root", ScalarKinds.String, m => m.Root, (m, v) => m.Root = v)
+        .Scalar("prefetch", ScalarKinds.Bool, m => m.Prefetch, (m, v) => m.Prefetch = v);
+
     /// <summary>Caffe's <c>LayerParameter</c>: the fields the object model has.</summary>
     public static readonly MessageDescriptor<LayerParameter> LayerParameterMessage = new MessageDescriptor<LayerParameter>("LayerParameter", () => new())
         .Scalar("name", ScalarKinds.String, m => m.Name, (m, v) => m.Name = v)
@@ -112,7 +127,9 @@ internal static class TextFormatBinder
         .Message("dummy_data_param", DummyDataParameterMessage, m => m.DummyDataParam, (m, v) => m.DummyDataParam = v)
         .Message("inner_product_param", InnerProductParameterMessage, m => m.InnerProductParam, (m, v) => m.InnerProductParam = v)
         .Message("relu_param", ReLUParameterMessage, m => m.ReLUParam, (m, v) => m.ReLUParam = v)
-        .Message("accuracy_param", AccuracyParameterMessage, m => m.AccuracyParam, (m, v) => m.AccuracyParam = v);
+        .Message("accuracy_param", AccuracyParameterMessage, m => m.AccuracyParam, (m, v) => m.AccuracyParam = v)
+        .Message("transform_param", TransformationParameterMessage, m => m.TransformParam, (m, v) => m.TransformParam = v)
+        .Message("idx_data_param", IdxDataParameterMessage, m => m.IdxDataParam, (m, v) => m.IdxDataParam = v);
 
     /// <summary>Caffe's <c>NetState</c>.</summary>
     public static readonly MessageDescriptor<NetState> NetStateMessage = new MessageDescriptor<NetState>("NetState", () => new())

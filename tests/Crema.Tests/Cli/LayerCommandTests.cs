@@ -235,7 +235,7 @@ public class LayerCommandTests
         string x = W.WriteLogits("x.npy", asDouble: false, seed: 30, out _);
 
         W.AssertBadInput(RunCli("layer", "--type", "Nope", "--bottom", x, "--out", W.OutDir),
-            "crema: unknown layer type 'Nope' (known types: Accuracy, DummyData, EuclideanLoss, InnerProduct, Input, ReLU, Softmax, SoftmaxWithLoss, Split)");
+            "crema: unknown layer type 'Nope' (known types: Accuracy, DummyData, EuclideanLoss, IdxData, InnerProduct, Input, ReLU, Softmax, SoftmaxWithLoss, Split)");
     }
 
     [Test]

@@ -156,7 +156,7 @@ public class TextFormatBinderTests
             {
                 "name", "type", "bottom", "top", "phase", "loss_weight", "param", "propagate_down", "include", "exclude",
                 "softmax_param", "loss_param", "input_param", "dummy_data_param", "inner_product_param", "relu_param",
-                "accuracy_param",
+                "accuracy_param", "transform_param", "idx_data_param",
             }));
         Assert.That(TextFormatBinder.LayerParameterMessage.Fields.Where(f => f.IsRepeated).Select(f => f.Name), Is.EqualTo(new[]
         {
