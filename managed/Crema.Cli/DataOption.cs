@@ -7,34 +7,37 @@ namespace Crema.Cli;
 /// </summary>
 internal static class DataOption
 {
-    /// <summary>The folder the last command was given with <c>--data</c> (a full path), or null.</summary>
-    /// <remarks>
-    /// TODO(data layer): the IdxData layer's branch brings <c>Crema.IO.DataLocation.Root</c>; once it is merged,
-    /// <see cref="Apply"/> sets it from here (and this property can go). Until then nothing reads this value.
-    /// </remarks>
-    internal static string? Root { get; private set; }
-
     internal static Option<string?> Create() => new("--data")
     {
         Description = "The folder data layers read relative paths from (e.g. the Fashion-MNIST IDX files)",
         HelpName = "DIR",
     };
 
-    /// <summary>Checks that <paramref name="folder"/> exists and makes it the data root (null: leaves it as it is).</summary>
-    internal static void Apply(string? folder)
+    /// <summary>
+    /// Checks that <paramref name="folder"/> exists and makes it the data root, <see cref="Crema.IO.DataLocation.Root"/>,
+    /// until the returned scope is disposed (the root is process-wide; in-process callers such as the tests must not
+    /// leak it into the next command). Null leaves the root as it is.
+    /// </summary>
+    internal static IDisposable Apply(string? folder)
     {
-        if (folder is null)
+        var previous = Crema.IO.DataLocation.Root;
+        if (folder is not null)
         {
-            return;
+            if (!Directory.Exists(folder))
+            {
+                throw new BadInputException(File.Exists(folder)
+                    ? $"--data {folder}: is a file, not a folder"
+                    : $"--data {folder}: no such folder");
+            }
+
+            Crema.IO.DataLocation.Root = Path.GetFullPath(folder);
         }
 
-        if (!Directory.Exists(folder))
-        {
-            throw new BadInputException(File.Exists(folder)
-                ? $"--data {folder}: is a file, not a folder"
-                : $"--data {folder}: no such folder");
-        }
+        return new Restore(previous);
+    }
 
-        Root = Path.GetFullPath(folder);
+    private sealed class Restore(string? previous) : IDisposable
+    {
+        public void Dispose() => Crema.IO.DataLocation.Root = previous;
     }
 }

@@ -245,8 +245,11 @@ internal static class NetCommand
         {
             return action();
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or NotSupportedException)
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or NotSupportedException
+                                      or FileNotFoundException or DirectoryNotFoundException)
         {
+            // A missing file here is one a layer names (a data layer's images or labels); its message says where
+            // it looked and how to get the data.
             throw new BadInputException(LayerCommand.OneLine(e));
         }
     }

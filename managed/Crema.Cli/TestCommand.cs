@@ -81,7 +81,7 @@ internal static class TestCommand
             throw new BadInputException($"--iterations must be at least 1, got {options.Iterations}");
         }
 
-        DataOption.Apply(options.Data);
+        using var dataRoot = DataOption.Apply(options.Data);
         var param = InputFiles.ReadNet("--model", options.Model);
         var trained = InputFiles.ReadWeights("--weights", options.Weights);
 

@@ -77,7 +77,7 @@ internal static class TrainCommand
     private static int Train(TrainOptions options, TextWriter output, CancellationToken cancellationToken)
     {
         // Everything the user gave is checked before anything is built or written.
-        DataOption.Apply(options.Data);
+        using var dataRoot = DataOption.Apply(options.Data);
         var param = InputFiles.ReadSolver("--solver", options.Solver);
         CheckNetFiles(options.Solver, param);
         if (options.Weights is not null && options.Snapshot is not null)

@@ -2,6 +2,8 @@ using System.Globalization;
 using Crema.Cli;
 using Crema.Cuda;
 
+using Crema.Tests.IO;
+
 namespace Crema.Tests.Cli;
 
 /// <summary><c>crema train</c> end to end on the CPU engine, in process, with plain output (the writers are not a terminal).</summary>
@@ -418,12 +420,31 @@ public class TrainCommandTests
     }
 
     [Test]
-    public void DataFolder_IsKeptForTheDataLayers()
+    public void DataFolder_IsWhereTheDataLayersReadRelativePaths_ForThisCommandOnly()
     {
-        string solver = WriteSolver();
-        File.WriteAllText(solver, File.ReadAllText(solver).Replace("max_iter: 30", "max_iter: 1", StringComparison.Ordinal));
-        Assert.That(Run("train", "--solver", solver, "--data", folder).Code, Is.EqualTo(ExitCodes.Ok));
-        Assert.That(DataOption.Root, Is.EqualTo(Path.GetFullPath(folder)));
+        // Eight 2×2 "images" and their labels under a folder given only by --data.
+        string data = Path.Combine(folder, "idx");
+        Directory.CreateDirectory(data);
+        IdxBytes.Write(data, "images.idx", IdxBytes.UByteFile([8, 2, 2], [.. Enumerable.Range(0, 32).Select(i => (byte)(i * 7))]));
+        IdxBytes.Write(data, "labels.idx", IdxBytes.UByteFile([8], [0, 1, 2, 0, 1, 2, 0, 1]));
+        const string idxNet = """
+            name: "idx"
+            layer { name: "data" type: "IdxData" top: "data" top: "label"
+                    idx_data_param { images: "images.idx" labels: "labels.idx" batch_size: 4 }
+                    transform_param { scale: 0.00390625 } }
+            layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+                    inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+            """;
+        string solver = WriteSolver(net: idxNet);
+        File.WriteAllText(solver, File.ReadAllText(solver).Replace("test_iter: 3 test_interval: 10", "", StringComparison.Ordinal));
+        var before = Crema.IO.DataLocation.Root;
+
+        var (code, _, stderr) = Run("train", "--solver", solver, "--data", data);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), stderr);
+        Assert.That(Crema.IO.DataLocation.Root, Is.EqualTo(before), "the data root is restored after the command");
+        AssertBadInput(Run("train", "--solver", solver, "--data", folder), "images.idx");
     }
 
     [Test]
