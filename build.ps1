@@ -4,7 +4,8 @@
 #   ./build.ps1 test       build, run all tests, end with "N passed, N failed, N skipped"
 #   ./build.ps1 gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.ps1 info       build and run `crema info` (version, engine, GPU devices or why there are none)
-#   ./build.ps1 train      the main job; until training lands (issue 5) it runs `crema info`
+#   ./build.ps1 train      the main job: trains examples/fashion_mnist on the GPU when there is one, else the CPU
+#                          (the data: Debian's dataset-fashion-mnist, or CREMA_DATA / --data DIR elsewhere)
 #   ./build.ps1 clean      remove build outputs
 # Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it);
 # CREMA_CUDA_ARCHITECTURES overrides the CUDA architectures (e.g. 90); CONFIGURATION (default Release).
@@ -258,8 +259,12 @@ try {
         'gpu-pack' { Invoke-GpuPack; exit 0 }
         'info' { Invoke-Cli (@('info') + $RestArgs); exit $script:ExitCode }
         'train' {
-            Write-Log 'training arrives with the main-job issue; until then: crema info'
-            Invoke-Cli (@('info') + $RestArgs)
+            Build-All
+            $engine = 'cpu'
+            & dotnet "managed/Crema.Cli/bin/$Configuration/net10.0/Crema.Cli.dll" info --engine gpu *> $null
+            if ($LASTEXITCODE -eq 0) { $engine = 'gpu' }
+            Write-Log "training examples/fashion_mnist on the $($engine.ToUpperInvariant())"
+            Invoke-Cli (@('train', '--solver', 'examples/fashion_mnist/solver.prototxt', '--engine', $engine) + $RestArgs)
             exit $script:ExitCode
         }
         'clean' {

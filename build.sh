@@ -4,7 +4,8 @@
 #   ./build.sh test       build, run all tests, end with "N passed, N failed, N skipped"
 #   ./build.sh gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.sh info       build and run `crema info` (version, engine, GPU devices or why there are none)
-#   ./build.sh train      the main job; until training lands (issue 5) it runs `crema info`
+#   ./build.sh train      the main job: trains the Fashion-MNIST MLP (examples/fashion_mnist) on the GPU when
+#                         there is one, else the CPU; installs dataset-fashion-mnist where apt works
 #   ./build.sh clean      remove build outputs
 # Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it);
 # CREMA_CUDA_ARCHITECTURES overrides the CUDA architectures (e.g. 90); CONFIGURATION (default Release).
@@ -102,6 +103,30 @@ run_cli() {
   dotnet "managed/Crema.Cli/bin/$CONFIGURATION/net10.0/Crema.Cli.dll" "$@"
 }
 
+# The data: Debian's dataset-fashion-mnist, installed when missing and apt can (root, or sudo without a password).
+ensure_fashion_mnist() {
+  local dir=/usr/share/datasets/fashion-mnist
+  [ -n "${CREMA_DATA:-}" ] && return 0
+  [ -f "$dir/train-images-idx3-ubyte.gz" ] && return 0
+  log "installing dataset-fashion-mnist (the Fashion-MNIST IDX files, into $dir)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  if ! { $sudo apt-get install -y -q --no-install-recommends dataset-fashion-mnist >/dev/null 2>&1 ||
+         { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q --no-install-recommends dataset-fashion-mnist >/dev/null 2>&1; }; }; then
+    log "could not install dataset-fashion-mnist; install it (sudo apt install dataset-fashion-mnist) or set CREMA_DATA to a folder with the IDX files"
+  fi
+}
+
+# ./build.sh train [crema train options]: the example on the GPU when one is usable, else the CPU.
+train() {
+  ensure_fashion_mnist
+  build_all
+  local cli="managed/Crema.Cli/bin/$CONFIGURATION/net10.0/Crema.Cli.dll" engine=cpu
+  if dotnet "$cli" info --engine gpu >/dev/null 2>&1; then engine=gpu; fi
+  log "training examples/fashion_mnist on the ${engine^^} (crema train --solver examples/fashion_mnist/solver.prototxt --engine $engine)"
+  dotnet "$cli" train --solver examples/fashion_mnist/solver.prototxt --engine "$engine" "$@"
+}
+
 verb=${1:-build}
 [ $# -gt 0 ] && shift
 case "$verb" in
@@ -109,9 +134,7 @@ case "$verb" in
   test) run_tests "$@" ;;
   gpu-pack) gpu_pack ;;
   info) run_cli info "$@" ;;
-  train)
-    log "training arrives with the main-job issue; until then: crema info"
-    run_cli info "$@" ;;
+  train) train "$@" ;;
   clean) rm -rf build artifacts .gpu; dotnet clean Crema.slnx -nologo -v quiet >/dev/null 2>&1 || true ;;
   help|-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "unknown verb '$verb' (expected build, test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
