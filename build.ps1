@@ -2,12 +2,14 @@
 # Crema's entry point for PowerShell 7 (Windows, Linux, macOS); the same verbs as build.sh:
 #   ./build.ps1            build everything (the native library only when nvcc is found; otherwise CPU-only)
 #   ./build.ps1 test       build, run all tests, end with "N passed, N failed, N skipped"
+#   ./build.ps1 pack       NuGet packages in artifacts/packages/: Crema (library + native library) and Crema.Tool (crema)
+#   ./build.ps1 pack-test  pack, then install both into a fresh project (tools/pack/smoke-test.sh; Linux, needs bash)
 #   ./build.ps1 gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.ps1 info       build and run `crema info` (version, engine, GPU devices or why there are none)
 #   ./build.ps1 train      the main job: trains examples/fashion_mnist on the GPU when there is one, else the CPU
 #                          (the data: Debian's dataset-fashion-mnist, or CREMA_DATA / --data DIR elsewhere)
 #   ./build.ps1 clean      remove build outputs
-# Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it);
+# Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it; pack defaults to it);
 # CREMA_CUDA_ARCHITECTURES overrides the CUDA architectures (e.g. 90); CONFIGURATION (default Release).
 param(
     [string]$Verb = 'build',
@@ -21,6 +23,7 @@ $Configuration = if ($env:CONFIGURATION) { $env:CONFIGURATION } else { 'Release'
 $NativeBuild = 'build/native'
 $NativeOut = 'artifacts/native'
 $TestLogDir = 'artifacts/test-results'
+$PackagesOut = 'artifacts/packages'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 # Arguments after the verb, passed on to the test runner or the CLI.
@@ -211,6 +214,45 @@ function Write-TestSummary([string]$LogFile, [int]$Code) {
     $script:ExitCode = if ($failed -eq '0' -and $Code -eq 0) { 0 } else { 1 }
 }
 
+# The NuGet packages. A package without the native library would install and then have no GPU engine, so pack needs
+# nvcc unless CREMA_REQUIRE_NATIVE=0 says a CPU-only package is wanted. Crema.csproj packs whichever of
+# artifacts/native/libcrema.so and crema.dll exist (runtimes/linux-x64/native/, runtimes/win-x64/native/).
+function Invoke-Pack {
+    New-Item -ItemType Directory -Force -Path build | Out-Null
+    $requireNative = $env:CREMA_REQUIRE_NATIVE
+    if (-not $requireNative) { $env:CREMA_REQUIRE_NATIVE = '1' }
+    try {
+        Build-Native
+    } finally {
+        $env:CREMA_REQUIRE_NATIVE = $requireNative
+    }
+    $native = if ($IsWindows) { "$NativeOut/crema.dll" } else { "$NativeOut/libcrema.so" }
+    if (-not (Test-Path -LiteralPath $native -PathType Leaf)) {
+        Write-Log "warning: $native does not exist: the packages will be CPU-only"
+    }
+    if (Test-Path -LiteralPath $PackagesOut) {
+        Get-ChildItem -LiteralPath $PackagesOut -Filter 'Crema.*.nupkg' | Remove-Item -Force
+    }
+    foreach ($project in @('managed/Crema/Crema.csproj', 'managed/Crema.Cli/Crema.Cli.csproj')) {
+        Write-Log "dotnet pack $project -c $Configuration -o $PackagesOut"
+        & dotnet pack $project -c $Configuration -o $PackagesOut -nologo -v quiet -clp:NoSummary
+        Assert-ExitCode "dotnet pack $project"
+    }
+    foreach ($package in Get-ChildItem -LiteralPath $PackagesOut -Filter 'Crema.*.nupkg') {
+        Write-Log ('{0}/{1} ({2:0.0}M)' -f $PackagesOut, $package.Name, ($package.Length / 1MB))
+    }
+}
+
+# Sets $script:ExitCode to the smoke test's exit code.
+function Invoke-PackTest {
+    Invoke-Pack
+    if ($IsWindows -or -not (Test-Command 'bash')) {
+        Stop-Build 'the package smoke test (tools/pack/smoke-test.sh) needs bash on Linux; the packages are in artifacts/packages'
+    }
+    & bash tools/pack/smoke-test.sh
+    $script:ExitCode = $LASTEXITCODE
+}
+
 function Invoke-GpuPack {
     Build-All
     $out = '.gpu'
@@ -256,6 +298,8 @@ try {
     switch -CaseSensitive ($Verb) {
         'build' { Build-All; exit 0 }
         'test' { Invoke-Tests $RestArgs; exit $script:ExitCode }
+        'pack' { Invoke-Pack; exit 0 }
+        'pack-test' { Invoke-PackTest; exit $script:ExitCode }
         'gpu-pack' { Invoke-GpuPack; exit 0 }
         'info' { Invoke-Cli (@('info') + $RestArgs); exit $script:ExitCode }
         'train' {
@@ -277,7 +321,7 @@ try {
         }
         { @('help', '-h', '--help') -ccontains $_ } { Show-Help; exit 0 }
         default {
-            Write-Stderr "unknown verb '$Verb' (expected build, test, gpu-pack, info, train, clean or help)"
+            Write-Stderr "unknown verb '$Verb' (expected build, test, pack, pack-test, gpu-pack, info, train, clean or help)"
             exit 2
         }
     }

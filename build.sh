@@ -2,12 +2,14 @@
 # Crema's entry point on Linux/macOS. Verbs:
 #   ./build.sh            build everything (the native library only when nvcc is found; otherwise CPU-only)
 #   ./build.sh test       build, run all tests, end with "N passed, N failed, N skipped"
+#   ./build.sh pack       NuGet packages in artifacts/packages/: Crema (library + native library) and Crema.Tool (crema)
+#   ./build.sh pack-test  pack, then install both from artifacts/packages/ into a fresh project (tools/pack/smoke-test.sh)
 #   ./build.sh gpu-pack   self-contained publish of the tests, CLI and benchmarks for the GPU machine (.gpu/crema-gpu.tgz)
 #   ./build.sh info       build and run `crema info` (version, engine, GPU devices or why there are none)
 #   ./build.sh train      the main job: trains the Fashion-MNIST MLP (examples/fashion_mnist) on the GPU when
 #                         there is one, else the CPU; installs dataset-fashion-mnist where apt works
 #   ./build.sh clean      remove build outputs
-# Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it);
+# Environment: CREMA_REQUIRE_NATIVE=1 fails when the native library cannot be built (CI sets it; pack defaults to it);
 # CREMA_CUDA_ARCHITECTURES overrides the CUDA architectures (e.g. 90); CONFIGURATION (default Release).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -16,6 +18,7 @@ CONFIGURATION=${CONFIGURATION:-Release}
 NATIVE_BUILD=build/native
 NATIVE_OUT=artifacts/native
 TEST_LOG_DIR=artifacts/test-results
+PACKAGES_OUT=artifacts/packages
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log() { printf '==> %s\n' "$*"; }
@@ -82,6 +85,25 @@ run_tests() {
   tools/test-summary.sh "$log_file" "$code"
 }
 
+# The NuGet packages. A package without the native library would install and then have no GPU engine, so pack needs
+# nvcc unless CREMA_REQUIRE_NATIVE=0 says a CPU-only package is wanted.
+pack() {
+  mkdir -p build
+  CREMA_REQUIRE_NATIVE=${CREMA_REQUIRE_NATIVE:-1} build_native
+  if [ ! -f "$NATIVE_OUT/libcrema.so" ]; then
+    log "warning: $NATIVE_OUT/libcrema.so does not exist: the packages will be CPU-only"
+  fi
+  rm -f "$PACKAGES_OUT"/Crema.*.nupkg
+  for project in managed/Crema/Crema.csproj managed/Crema.Cli/Crema.Cli.csproj; do
+    log "dotnet pack $project -c $CONFIGURATION -o $PACKAGES_OUT"
+    dotnet pack "$project" -c "$CONFIGURATION" -o "$PACKAGES_OUT" -nologo -v quiet -clp:NoSummary
+  done
+  local package
+  for package in "$PACKAGES_OUT"/Crema.*.nupkg; do
+    log "$package ($(du -h "$package" | cut -f1))"
+  done
+}
+
 gpu_pack() {
   build_all
   local out=.gpu
@@ -132,10 +154,12 @@ verb=${1:-build}
 case "$verb" in
   build) build_all ;;
   test) run_tests "$@" ;;
+  pack) pack ;;
+  pack-test) pack; tools/pack/smoke-test.sh ;;
   gpu-pack) gpu_pack ;;
   info) run_cli info "$@" ;;
   train) train "$@" ;;
   clean) rm -rf build artifacts .gpu; dotnet clean Crema.slnx -nologo -v quiet >/dev/null 2>&1 || true ;;
-  help|-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) echo "unknown verb '$verb' (expected build, test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
+  help|-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "unknown verb '$verb' (expected build, test, pack, pack-test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
 esac

@@ -132,7 +132,9 @@ internal static class NativeLibraryResolver
 #pragma warning restore IL3000
         var folders = new[] { AppContext.BaseDirectory, string.IsNullOrEmpty(assemblyLocation) ? null : Path.GetDirectoryName(assemblyLocation) }
             .Where(f => !string.IsNullOrEmpty(f))
-            .Select(f => Path.GetFullPath(f!))
+            // AppContext.BaseDirectory ends with a separator and the assembly's folder does not: trim, so one folder
+            // is tried (and reported) once.
+            .Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f!)))
             .Distinct();
         foreach (var folder in folders)
         {

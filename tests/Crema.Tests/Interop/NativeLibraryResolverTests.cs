@@ -51,6 +51,25 @@ public class NativeLibraryResolverTests
     }
 
     [Test]
+    public void Candidates_TryEachPlaceOnce()
+    {
+        string? saved = Environment.GetEnvironmentVariable(Libraries.PathVariable);
+        try
+        {
+            // Here AppContext.BaseDirectory (with a trailing separator) and the assembly's folder are the same folder.
+            Environment.SetEnvironmentVariable(Libraries.PathVariable, null);
+            var paths = NativeLibraryResolver.Candidates().Select(c => c.Path).ToList();
+
+            Assert.That(paths, Is.Unique);
+            Assert.That(paths, Has.Count.EqualTo(2));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Libraries.PathVariable, saved);
+        }
+    }
+
+    [Test]
     public void Candidates_WithoutOverride_StartAtTheAssemblyFolder()
     {
         string? saved = Environment.GetEnvironmentVariable(Libraries.PathVariable);
