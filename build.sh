@@ -160,6 +160,6 @@ case "$verb" in
   info) run_cli info "$@" ;;
   train) train "$@" ;;
   clean) rm -rf build artifacts .gpu; dotnet clean Crema.slnx -nologo -v quiet >/dev/null 2>&1 || true ;;
-  help|-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+  help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) echo "unknown verb '$verb' (expected build, test, pack, pack-test, gpu-pack, info, train, clean or help)" >&2; exit 2 ;;
 esac
