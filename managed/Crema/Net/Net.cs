@@ -845,21 +845,13 @@ public sealed class Net<T> : IDisposable
     private T RunForward(int start, int end, DeviceSpan<T>? lossSum)
     {
         var loss = T.Zero;
-        var deferred = new List<int>();
         for (int i = start; i <= end; i++)
         {
             Run(BeforeForward, i);
             layers[i].ForwardDeferred(bottomVecs[i], topVecs[i]);
-            if (layers[i].HasLoss)
+            if (layers[i].HasLoss && readLossAtOnce[i])
             {
-                if (readLossAtOnce[i])
-                {
-                    AddLoss(i, ref loss, lossSum);
-                }
-                else
-                {
-                    deferred.Add(i);
-                }
+                AddLoss(i, ref loss, lossSum);
             }
 
             if (DebugInfo)
@@ -870,9 +862,13 @@ public sealed class Net<T> : IDisposable
             Run(AfterForward, i);
         }
 
-        foreach (int i in deferred)
+        // The losses that could wait, in layer order, after the last layer (no list: this runs every pass).
+        for (int i = start; i <= end; i++)
         {
-            AddLoss(i, ref loss, lossSum);
+            if (layers[i].HasLoss && !readLossAtOnce[i])
+            {
+                AddLoss(i, ref loss, lossSum);
+            }
         }
 
         if (lossSum is null)

@@ -9,22 +9,7 @@ namespace Crema.Tests.Cli;
 /// <summary><c>crema train</c> end to end on the CPU engine, in process, with plain output (the writers are not a terminal).</summary>
 public class TrainCommandTests
 {
-    // examples/mlp's net with a smaller batch count: DummyData → InnerProduct → ReLU → InnerProduct → SoftmaxWithLoss,
-    // and an accuracy in TEST.
-    internal const string MlpNet = """
-        name: "mlp"
-        layer { name: "data" type: "DummyData" top: "data" top: "label"
-                dummy_data_param { data_filler { type: "gaussian" std: 1 } shape { dim: 4 dim: 6 }
-                                   data_filler { type: "constant" value: 2 } shape { dim: 4 } } }
-        layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
-                inner_product_param { num_output: 5 weight_filler { type: "xavier" }
-                                      bias_filler { type: "uniform" min: -0.5 max: 0.5 } } }
-        layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
-        layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
-                inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.5 } } }
-        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
-        layer { name: "accuracy" type: "Accuracy" bottom: "ip2" bottom: "label" top: "accuracy" include { phase: TEST } }
-        """;
+    internal const string MlpNet = TestNets.MlpWithTestAccuracy;
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 

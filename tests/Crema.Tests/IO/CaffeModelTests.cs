@@ -10,20 +10,7 @@ namespace Crema.Tests.IO;
 /// <summary>The binary .caffemodel reader and writer, and copying its blobs into a net.</summary>
 public class CaffeModelTests
 {
-    // The MLP of NetWithCoreLayersTests.
-    internal const string Mlp = """
-        name: "mlp"
-        layer { name: "data" type: "DummyData" top: "data" top: "label"
-                dummy_data_param { data_filler { type: "gaussian" std: 1 } shape { dim: 4 dim: 6 }
-                                   data_filler { type: "constant" value: 2 } shape { dim: 4 } } }
-        layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1"
-                inner_product_param { num_output: 5 weight_filler { type: "xavier" }
-                                      bias_filler { type: "uniform" min: -0.5 max: 0.5 } } }
-        layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
-        layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
-                inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.5 } } }
-        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
-        """;
+    internal const string Mlp = TestNets.Mlp;
 
     private string folder = null!;
 
