@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# One complete GPU run, on the GPU machine (CUDA toolkit and PyTorch, no .NET). Prepare here with
+# One complete GPU run, on the GPU machine (CUDA toolkit and PyTorch, no .NET), meant to fit in 5 minutes.
+# Prepare here with
 #   ./build.sh gpu-pack          # self-contained tests/CLI/bench -> .gpu/crema-gpu.tgz (ignored by git)
 # then run there from the repository root, carrying .gpu:
-#   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out), a short summary printed last
-# Steps: build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours), run every test
-# (CPU and GPU), `Crema.Cli info --engine gpu`, `device_query`, `time --engine gpu` and `check` on examples/mlp, optionally the BLAS and softmax benchmarks and their PyTorch peers
-# (CREMA_GPU_BENCH=1; CREMA_GPU_BENCH_SUITES="blas softmax" by default), the GPU tests under compute-sanitizer (CREMA_GPU_SANITIZE=1), then print the summary (the softmax side-by-side table last); CREMA_GPU_TESTS=0 skips the tests. Keep a whole run under 5 minutes; never change the card's settings.
+#   bash tools/gpu/run.sh        # logs and tables under $OUT (default ./gpu-out); the summary and one table last
+# Steps, each under its own timeout:
+#   1. build libcrema.so with CMake against that machine's CUDA (its cuBLAS differs from ours);
+#   2. `crema info`, `device_query`, `time --engine gpu` and `check` on examples/mlp;
+#   3. the GPU tests (CREMA_GPU_TESTS=gpu, the default; `all` adds the CPU tests, which CI runs anyway; 0 skips);
+#   4. compute-sanitizer memcheck and racecheck over the kernel tests on small shapes (CREMA_GPU_SANITIZE=1, the
+#      default; 0 skips);
+#   5. the benchmarks and their PyTorch peers in the same call (CREMA_GPU_BENCH=1, the default; 0 skips):
+#      CREMA_GPU_BENCH_SUITES picks from "softmax train blas" (default "softmax train");
+#   6. the summary, then the softmax table (op, shape, ours, GB/s, x floor, best PyTorch, x PyTorch) and the
+#      training table (images/s against PyTorch, host synchronisations per step).
+# CREMA_GPU_TEST_FILTER narrows step 3 (a Microsoft.Testing.Platform --filter expression). Never change the
+# card's settings.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
@@ -32,7 +42,7 @@ else
   exit 1
 fi
 
-# 2. The self-contained publish, with the library beside the executables.
+# 1b. The self-contained publish, with the library beside the executables.
 if [ ! -f "$PACK" ]; then
   note "no $PACK: run ./build.sh gpu-pack here and carry .gpu"
   printf '%s\n' "${summary[@]}"
@@ -43,7 +53,7 @@ tar xzf "$PACK" -C "$work"
 cp build/gpu/libcrema.so "$work/pub/"
 PUB=$work/pub
 
-# 3. What the library sees.
+# 2. What the library sees.
 "$PUB/Crema.Cli" info --engine gpu > "$OUT/info.txt" 2>&1
 note "crema info --engine gpu: exit $? ($(grep -m1 -E '^\s+\[0\]' "$OUT/info.txt" | xargs))"
 # The tools on the example net: the card's properties, the per-layer GPU times, and CPU against GPU.
@@ -56,90 +66,122 @@ for dtype in float32 float64; do
   note "crema check (mlp, $dtype): exit $? ($(grep -m1 -E '^(PASS|FAIL):' "$OUT/check-mlp-$dtype.txt" | cut -c1-120))"
 done
 
-# 4. Every test, CPU and GPU (CREMA_GPU_TESTS=0 skips them, for a benchmark-only run).
-if [ "${CREMA_GPU_TESTS:-1}" = 1 ]; then
-  # CREMA_GPU_TEST_FILTER narrows the run (a Microsoft.Testing.Platform --filter expression) when time is short.
+# 3. The tests: the GPU ones by default (CI runs the CPU ones on every push); CREMA_GPU_TESTS=all runs all of
+#    them, 0 none.
+tests_mode=${CREMA_GPU_TESTS:-gpu}
+test_ok=0
+if [ "$tests_mode" != 0 ]; then
   filter=()
-  [ -n "${CREMA_GPU_TEST_FILTER:-}" ] && filter=(--filter "$CREMA_GPU_TEST_FILTER")
-  (cd "$PUB" && timeout "${CREMA_TEST_TIMEOUT:-600}" ./Crema.Tests --output Detailed --no-ansi --no-progress "${filter[@]}" > "$OUT/tests.log" 2>&1)
+  if [ -n "${CREMA_GPU_TEST_FILTER:-}" ]; then
+    filter=(--filter "$CREMA_GPU_TEST_FILTER")
+  elif [ "$tests_mode" = gpu ]; then
+    filter=(--filter "TestCategory=GPU")
+  fi
+  (cd "$PUB" && timeout "${CREMA_TEST_TIMEOUT:-240}" ./Crema.Tests --output Detailed --no-ansi --no-progress "${filter[@]}" > "$OUT/tests.log" 2>&1)
   test_code=$?
   test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
   test_ok=$?
   echo "$test_summary" > "$OUT/test-summary.txt"
   gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
-  note "tests ($(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
+  note "tests ($tests_mode${CREMA_GPU_TEST_FILTER:+, filtered}; exit $test_code; $(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
 else
   test_summary="tests skipped (CREMA_GPU_TESTS=0)"
-  test_ok=0
   note "$test_summary"
 fi
 
-# 5. The GPU tests under compute-sanitizer memcheck and racecheck (opt-in; slow, so the 2^31-element test is left
-#    out). API errors are not reported: one test provokes an out-of-memory error on purpose.
-if [ "${CREMA_GPU_SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null 2>&1; then
-  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 99 \
-     ./Crema.Tests --no-ansi --no-progress --filter "TestCategory=GPU&FullyQualifiedName!~LargeTensor" \
-     > "$OUT/memcheck.log" 2>&1)
-  sanitize_code=$?
-  note "memcheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY' "$OUT/memcheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/memcheck.log" | xargs) ($(elapsed))"
-  # racecheck: the reductions' shared-memory trees.
-  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-120}" compute-sanitizer --tool racecheck --report-api-errors no --error-exitcode 99 \
-     ./Crema.Tests --no-ansi --no-progress --filter "FullyQualifiedName~GpuMathParityTests" \
-     > "$OUT/racecheck.log" 2>&1)
-  sanitize_code=$?
-  note "racecheck: exit $sanitize_code, $(grep -m1 -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/racecheck.log" || echo 'no summary (timed out?)'); $(grep -m1 -E '^  total:' "$OUT/racecheck.log" | xargs) ($(elapsed))"
+# 4. compute-sanitizer over the kernel tests on small shapes: every CUDA kernel of kernels/ in each of its regimes,
+#    aligned and unaligned spans, float (double runs the same code paths). The large-tensor and benchmark-shape
+#    tests and cuBLAS's gemm/gemv are left out: under the sanitizer they would take minutes. API errors are not
+#    reported, because one test provokes an out-of-memory error on purpose.
+memcheck_filter='TestCategory=GPU&FullyQualifiedName!~Double&FullyQualifiedName!~Gemm&FullyQualifiedName!~Gemv&(FullyQualifiedName~Fused_MatchesReferenceAndTheSeparateCallsBitwise|FullyQualifiedName~UnalignedSpans|FullyQualifiedName~OneInvalidLabel_IsFoundWherever|FullyQualifiedName~ReLUKernelTests|FullyQualifiedName~SgdKernelTests|FullyQualifiedName~EuclideanLossKernelTests|FullyQualifiedName~AccuracyKernelTests|FullyQualifiedName~GpuMathParityTests)'
+# racecheck: the kernels that share memory between threads (the reductions' trees, the tile regime's staging).
+racecheck_filter='TestCategory=GPU&FullyQualifiedName!~Double&(FullyQualifiedName~Fused_MatchesReferenceAndTheSeparateCallsBitwise|FullyQualifiedName~Forward_MatchesReference|FullyQualifiedName~EuclideanLossKernelTests|FullyQualifiedName~AccuracyKernelTests|FullyQualifiedName~Reductions_AreBitwise|FullyQualifiedName~Sumsq|FullyQualifiedName~Dot_)'
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+sanitize() { # tool filter
+  local tool=$1 filter=$2
+  (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-100}" "$sanitizer" --tool "$tool" --report-api-errors no --error-exitcode 99 \
+     ./Crema.Tests --output Detailed --no-ansi --no-progress --filter "$filter" > "$OUT/$tool.log" 2>&1)
+  local code=$? verdict
+  case $code in
+    0) verdict=clean ;;
+    99) verdict="ERRORS FOUND" ;;
+    124) verdict="TIMED OUT" ;;
+    *) verdict="exit $code" ;;
+  esac
+  note "$tool: $verdict; $(grep -m1 -E '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" || echo 'no summary'); tests $(sed -n 's/^ *total: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) run, $(sed -n 's/^ *failed: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) failed ($(elapsed))"
+}
+if [ "${CREMA_GPU_SANITIZE:-1}" = 1 ]; then
+  if [ -n "$sanitizer" ]; then
+    sanitize memcheck "$memcheck_filter"
+    sanitize racecheck "$racecheck_filter"
+  else
+    note "compute-sanitizer: NOT FOUND on this machine (PATH, /usr/local/cuda/bin); the sanitizer step did not run"
+  fi
 fi
 
-# 6. Benchmarks and the PyTorch peers (opt-in: they cost device time). CREMA_GPU_BENCH_SUITES picks them:
-#    "blas softmax" (default) or either one. Softmax: the GPU shapes in-process with a short job (about 40 s), the
-#    PyTorch peer on cuda (eager, then torch.compile fwd+bwd while --compile-budget allows, about 1-2 min cold),
-#    then bench/report_softmax.py's side-by-side table, printed last.
-suites=" ${CREMA_GPU_BENCH_SUITES:-blas softmax} "
-if [ "${CREMA_GPU_BENCH:-0}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
-  if [[ $suites == *" blas "* ]]; then
-    (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Blas*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
-    note "bench: exit $? ($(elapsed))"
-    if [ -f bench/peer/torch_blas.py ]; then
-      timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
-      note "torch peer: exit $? ($(elapsed))"
-    fi
-  fi
+# 5. Benchmarks and their PyTorch peers, in this call so the ratios compare like with like.
+#    softmax: the four GPU shapes in-process (BenchmarkDotNet short job), the peer eager and torch.compile
+#      (within --compile-budget), bench/report_softmax.py's table;
+#    train: the MLP training step on synthetic data already on the card, batch 64 and 256, the peer eager and
+#      compiled, bench/report_train.py's table (images/s, host synchronisations per step);
+#    blas: the BLAS-like ops and their peer (not in the default run).
+suites=" ${CREMA_GPU_BENCH_SUITES:-softmax train} "
+if [ "${CREMA_GPU_BENCH:-1}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
   if [[ $suites == *" softmax "* ]]; then
-    rm -rf "$OUT/bdn-softmax" "$OUT/softmax-report.md" "$OUT/softmax-report.log" "$OUT/torch_softmax_cuda.json"
+    rm -rf "$OUT/bdn-softmax" "$OUT/softmax-report.md"
     (cd "$PUB" && timeout "${CREMA_SOFTMAX_BENCH_TIMEOUT:-150}" ./Crema.Bench --inprocess --filter '*Softmax*Gpu*' \
        --job short --warmupCount 2 --iterationCount 5 --iterationTime 100 --join --exporters json \
        --artifacts "$OUT/bdn-softmax" > "$OUT/bench-softmax.log" 2>&1)
     note "softmax bench: exit $? ($(elapsed))"
-    if [ -f bench/peer/torch_softmax.py ]; then
-      timeout "${CREMA_SOFTMAX_PEER_TIMEOUT:-200}" python3 bench/peer/torch_softmax.py --device cuda \
-        --compile-budget "${CREMA_SOFTMAX_COMPILE_BUDGET:-120}" --json "$OUT/torch_softmax_cuda.json" > "$OUT/torch_softmax.txt" 2>&1
-      note "torch softmax peer: exit $? ($(elapsed))"
-    fi
+    timeout "${CREMA_SOFTMAX_PEER_TIMEOUT:-150}" python3 bench/peer/torch_softmax.py --device cuda \
+      --compile-budget "${CREMA_SOFTMAX_COMPILE_BUDGET:-90}" --json "$OUT/torch_softmax_cuda.json" > "$OUT/torch_softmax.txt" 2>&1
+    note "torch softmax peer: exit $? ($(elapsed))"
     python3 bench/report_softmax.py --artifacts "$OUT/bdn-softmax" --peer "$OUT/torch_softmax_cuda.json" \
       --out "$OUT/softmax-report.md" > "$OUT/softmax-report.log" 2>&1
-    note "softmax report: exit $? ($OUT/softmax-report.md)"
+    note "softmax report: exit $?"
+  fi
+  if [[ $suites == *" train "* ]]; then
+    rm -rf "$OUT/bdn-train" "$OUT/train-report.md"
+    (cd "$PUB" && timeout "${CREMA_TRAIN_BENCH_TIMEOUT:-90}" ./Crema.Bench --inprocess --filter '*MlpTrainStep*Gpu*' \
+       --job short --warmupCount 2 --iterationCount 5 --iterationTime 100 --join --exporters json \
+       --artifacts "$OUT/bdn-train" > "$OUT/bench-train.log" 2>&1)
+    note "training-step bench: exit $? ($(elapsed))"
+    timeout "${CREMA_TRAIN_PEER_TIMEOUT:-120}" python3 bench/peer/torch_train_mlp.py --synthetic --device cuda \
+      --batches 64,256 --compile-budget "${CREMA_TRAIN_COMPILE_BUDGET:-60}" --json "$OUT/torch_train_cuda.json" \
+      > "$OUT/torch_train.txt" 2>&1
+    note "torch training peer: exit $? ($(elapsed))"
+    python3 bench/report_train.py --artifacts "$OUT/bdn-train" --peer "$OUT/torch_train_cuda.json" \
+      --out "$OUT/train-report.md" > "$OUT/train-report.log" 2>&1
+    note "training report: exit $?"
+  fi
+  if [[ $suites == *" blas "* ]]; then
+    (cd "$PUB" && timeout "${CREMA_BENCH_TIMEOUT:-200}" ./Crema.Bench --inprocess --filter '*Blas*Gpu*' --job short --join > "$OUT/bench.log" 2>&1)
+    note "blas bench: exit $? ($(elapsed))"
+    timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
+    note "torch blas peer: exit $? ($(elapsed))"
   fi
 fi
 
 rm -rf "$work"
+total_s=$(( $(date +%s) - started ))
+[ "$total_s" -gt 300 ] && note "the whole run took ${total_s}s, over the 5-minute budget: narrow it (see the top of this script)"
 echo
 echo "================ summary ================"
 echo "$test_summary" | grep -E '^(  failed|  error|Skipped|  +[0-9]+ )' | head -30
 if [ -f "$OUT/bench.log" ]; then
-  echo "--- Crema GPU benchmarks (bench.log) ---"
+  echo "--- Crema GPU BLAS benchmarks (bench.log) ---"
   grep -E '^\|' "$OUT/bench.log" | grep -vE '^\|[-: |]+\|$' | head -16
-fi
-if [ -f "$OUT/torch_blas.txt" ]; then
-  echo "--- PyTorch peer (torch_blas.txt) ---"
-  grep -E '^(\||torch)' "$OUT/torch_blas.txt" | head -16
+  grep -E '^(\||torch)' "$OUT/torch_blas.txt" 2>/dev/null | head -16
 fi
 printf '%s\n' "${summary[@]}"
-if [ -f "$OUT/softmax-report.md" ]; then
-  echo
-  cat "$OUT/softmax-report.md"
-elif [ -f "$OUT/softmax-report.log" ]; then
-  echo "--- softmax report failed ---"
-  tail -5 "$OUT/softmax-report.log"
-  tail -15 "$OUT/bench-softmax.log" 2>/dev/null
-fi
+for report in softmax train; do
+  if [ -f "$OUT/$report-report.md" ]; then
+    echo
+    cat "$OUT/$report-report.md"
+  elif [ -f "$OUT/$report-report.log" ]; then
+    echo "--- $report report failed ---"
+    tail -5 "$OUT/$report-report.log"
+    tail -15 "$OUT/bench-$report.log" 2>/dev/null
+  fi
+done
 [ "$test_ok" = 0 ]
