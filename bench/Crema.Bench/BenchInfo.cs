@@ -41,8 +41,11 @@ public static class BenchInfo
         File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(info, Options));
     }
 
-    // BenchmarkDotNet's default is ./BenchmarkDotNet.Artifacts; `--artifacts PATH` (or `-a PATH`) moves it.
-    private static string ArtifactsFolder(IReadOnlyList<string> args)
+    /// <summary>
+    /// The artifacts folder BenchmarkDotNet writes to for <paramref name="args"/>: ./BenchmarkDotNet.Artifacts unless
+    /// <c>--artifacts PATH</c> (or <c>-a PATH</c>) moves it.
+    /// </summary>
+    public static string ArtifactsFolder(IReadOnlyList<string> args)
     {
         for (int i = 0; i + 1 < args.Count; i++)
         {

@@ -6,6 +6,7 @@ using Crema.Bench;
 using Crema.Bench.Blas;
 using Crema.Bench.Columns;
 using Crema.Bench.Softmax;
+using Crema.Bench.Train;
 using Crema.Cuda;
 
 // `--inprocess` runs every benchmark inside this process (InProcessEmitToolchain): the GPU machine has no .NET SDK
@@ -15,7 +16,7 @@ string[] benchmarkArgs = [.. args.Select(a => string.Equals(a, "--inprocess", St
 
 var config = DefaultConfig.Instance
     .WithOrderer(new OpOrderer())
-    .AddColumn(RateColumn.Bandwidth, RateColumn.Throughput, SoftmaxShapeColumn.Instance);
+    .AddColumn(RateColumn.Bandwidth, RateColumn.Throughput, RateColumn.ImageRate, SoftmaxShapeColumn.Instance, HostSyncsColumn.Instance);
 
 // The CPU rows' floor: a host copy with every core, as the managed path runs its rows on every core.
 double cpuCopyGBps = HostBandwidth.MeasureCopyGBps();
@@ -58,5 +59,8 @@ config = config.AddColumn(new FloorColumn(gpuCopyGBps, cpuCopyGBps));
 
 // What bench/report_softmax.py needs beside BenchmarkDotNet's exports: the bandwidths the floors use and the shapes.
 BenchInfo.Write(benchmarkArgs, gpuName, gpuCopyGBps, cpuCopyGBps);
+
+// Where the training benchmarks' setups write their host-sync counts; a child process inherits the variable.
+Environment.SetEnvironmentVariable(HostSyncRecord.ArtifactsVariable, BenchInfo.ArtifactsFolder(benchmarkArgs));
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);

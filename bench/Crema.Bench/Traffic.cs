@@ -49,7 +49,7 @@ public sealed class TrafficAttribute(BlasOp op) : Attribute, ITrafficModel
 /// <summary>
 /// The traffic model of a benchmark class, put on the class as an attribute: the bytes one op must move and the
 /// floating-point operations it does, for a given case (its parameters and categories). The custom columns
-/// (GB/s, GFLOP/s, x floor) read it; null means "no model", shown as "-".
+/// (GB/s, GFLOP/s, images/s, x floor) read it; null means "no model", shown as "-".
 /// </summary>
 public interface ITrafficModel
 {
@@ -58,6 +58,9 @@ public interface ITrafficModel
 
     /// <summary>Floating-point operations of one op of <paramref name="benchmarkCase"/>, or null when not modelled.</summary>
     double? Flops(BenchmarkCase benchmarkCase);
+
+    /// <summary>Images one op processes (a training step: its batch), or null for ops that do not count images.</summary>
+    double? Images(BenchmarkCase benchmarkCase) => null;
 }
 
 /// <summary>

@@ -1,4 +1,6 @@
-"""Timing shared by the PyTorch peer scripts: CUDA events on the GPU, perf_counter on the CPU, median of samples."""
+"""Timing shared by the PyTorch peer scripts: CUDA events on the GPU, perf_counter on the CPU, median of samples;
+and what the tables say about the machine: the CPU's name and the BLAS the process loaded."""
+import platform
 import statistics
 import time
 
@@ -39,3 +41,25 @@ def time_op(fn, device, samples, warmup, inner=None, target_ms=None):
                 fn()
             times.append((time.perf_counter() - begin) * 1e3 / inner)
     return statistics.median(times), inner
+
+
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo (as lscpu shows it), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def loaded_blas():
+    """Paths of the BLAS libraries mapped into this process: Debian's torch calls whatever libblas.so.3 resolves to,
+    so LD_LIBRARY_PATH can swap it, and the table should say which one ran."""
+    try:
+        with open("/proc/self/maps") as f:
+            return sorted({line.split()[-1] for line in f if "blas" in line.lower() and "/" in line})
+    except OSError:
+        return []

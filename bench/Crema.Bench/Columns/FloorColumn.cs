@@ -31,12 +31,12 @@ public sealed class FloorColumn(double? gpuCopyGBps, double? cpuCopyGBps = null)
         double? copyGBps = benchmarkCase.Descriptor.HasCategory(BlasBenchmark.GpuCategory) ? gpuCopyGBps
             : benchmarkCase.Descriptor.HasCategory(BlasBenchmark.CpuCategory) ? cpuCopyGBps
             : null;
-        if (copyGBps is not > 0)
+        if (copyGBps is not > 0 || op.Bytes is not double bytes)
         {
             return null;
         }
 
-        double floorNanoseconds = op.Bytes / copyGBps.Value; // GB/s is bytes per nanosecond
+        double floorNanoseconds = bytes / copyGBps.Value; // GB/s is bytes per nanosecond
         return op.MeanNanoseconds / floorNanoseconds;
     }
 

@@ -7,7 +7,8 @@ namespace Crema.Bench.Columns;
 
 /// <summary>
 /// Base of the numeric columns computed from a row's traffic model (the <see cref="ITrafficModel"/> attribute on its
-/// class, e.g. <see cref="TrafficAttribute"/>) and its mean time per op; a row where one of them is unknown shows "-".
+/// class, e.g. <see cref="TrafficAttribute"/>) and its mean time per op; a row where the amount a column needs is
+/// unknown shows "-".
 /// </summary>
 public abstract class OpColumn : IColumn
 {
@@ -36,7 +37,7 @@ public abstract class OpColumn : IColumn
     public UnitType UnitType => UnitType.Dimensionless;
 
     /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => true;
+    public virtual bool IsAvailable(Summary summary) => true;
 
     /// <inheritdoc/>
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
@@ -67,15 +68,17 @@ public abstract class OpColumn : IColumn
     {
         var model = benchmarkCase.Descriptor.Type.GetCustomAttributes(inherit: false).OfType<ITrafficModel>().FirstOrDefault();
         double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        double? bytes = model?.BytesMoved(benchmarkCase);
-        if (model is null || bytes is null || mean is not > 0)
+        if (model is null || mean is not > 0)
         {
             return null;
         }
 
-        return new OpSample(bytes.Value, model.Flops(benchmarkCase), mean.Value);
+        return new OpSample(model.BytesMoved(benchmarkCase), model.Flops(benchmarkCase), model.Images(benchmarkCase), mean.Value);
     }
 }
 
-/// <summary>A row's bytes moved and flops per op (from its traffic model) and its mean time of one op.</summary>
-public readonly record struct OpSample(double Bytes, double? Flops, double MeanNanoseconds);
+/// <summary>
+/// A row's bytes moved, flops and images per op (from its traffic model; null where it has none) and its mean time
+/// of one op.
+/// </summary>
+public readonly record struct OpSample(double? Bytes, double? Flops, double? Images, double MeanNanoseconds);
