@@ -200,7 +200,8 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             f.write(text)
-    return 0
+    # The table is still written with what there is; the exit status says whether anything was missing.
+    return 1 if problems or total == 0 else 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ elapsed() { echo "$(( $(date +%s) - started ))s"; }
 summary=()
 note() { summary+=("$*"); echo "==> $*"; }
 
-gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -1)
+gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
+gpu=${gpu:-"none visible (nvidia-smi missing or failed)"}
 note "card: $gpu"
 note "nvcc: $(nvcc --version 2>/dev/null | tail -1)"
 
@@ -108,7 +109,7 @@ sanitize() { # tool filter
     124) verdict="TIMED OUT" ;;
     *) verdict="exit $code" ;;
   esac
-  note "$tool: $verdict; $(grep -m1 -E '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" || echo 'no summary'); tests $(sed -n 's/^ *total: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) run, $(sed -n 's/^ *failed: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) failed ($(elapsed))"
+  note "$tool: $verdict; $(grep -m1 -E '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" || echo "no summary: $(grep -m1 -v '^=* *COMPUTE-SANITIZER$' "$OUT/$tool.log" | cut -c1-100)"); tests $(sed -n 's/^ *total: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) run, $(sed -n 's/^ *failed: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) failed ($(elapsed))"
 }
 if [ "${CREMA_GPU_SANITIZE:-1}" = 1 ]; then
   if [ -n "$sanitizer" ]; then
