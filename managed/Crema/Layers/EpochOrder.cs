@@ -26,6 +26,27 @@ internal sealed class EpochOrder
         Shuffle();
     }
 
+    /// <summary>
+    /// The order as it stands after <paramref name="epoch"/> whole epochs and <paramref name="position"/> items of the
+    /// next have been taken: the same state <c>epoch · count + position</c> calls of <see cref="Next"/> reach, with one
+    /// shuffle per epoch instead of a walk over every item.
+    /// </summary>
+    public static EpochOrder At(int count, SeededRandom? random, int epoch, int position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(position, count);
+        var order = new EpochOrder(count, random);
+        for (int e = 0; e < epoch && random is not null; e++)
+        {
+            order.Shuffle();
+        }
+
+        order.Epoch = epoch;
+        order.Position = position;
+        return order;
+    }
+
     /// <summary>The number of whole epochs taken so far.</summary>
     public int Epoch { get; private set; }
 

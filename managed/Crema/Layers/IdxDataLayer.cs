@@ -155,6 +155,63 @@ public sealed class IdxDataLayer<T> : Layer<T>
         }
     }
 
+    /// <summary>
+    /// Puts the layer where a run stood after delivering <paramref name="epoch"/> whole epochs and
+    /// <paramref name="position"/> items of the next, shuffling with <paramref name="seed"/> as that run did (null: in
+    /// file order): the next batch is the one that run delivered next. What <see cref="Solvers.SgdSolver{T}.Restore"/>
+    /// calls, so a resumed run reads the data the uninterrupted one would have. A batch prefetched for the old
+    /// position is dropped.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer is not set up.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epoch"/> is negative, or <paramref name="position"/> is
+    /// not in [0, <see cref="ItemCount"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="seed"/> is given for a layer that does not shuffle, or missing
+    /// for one that does.</exception>
+    public void Seek(ulong? seed, int epoch, int position)
+    {
+        CheckSeek(seed, epoch, position);
+        StopPrefetch();
+        order = EpochOrder.At(ItemCount, seed is ulong s ? new SeededRandom(s) : null, epoch, position);
+        Seed = seed;
+        Epoch = epoch;
+        Position = position;
+        if (Prefetch)
+        {
+            StartPrefetch();
+        }
+    }
+
+    /// <summary>The checks of <see cref="Seek"/>, without moving: a restore runs them for every layer before it changes anything.</summary>
+    /// <exception cref="InvalidOperationException">The layer is not set up.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">See <see cref="Seek"/>.</exception>
+    /// <exception cref="ArgumentException">See <see cref="Seek"/>.</exception>
+    public void CheckSeek(ulong? seed, int epoch, int position)
+    {
+        if (images is null)
+        {
+            throw new InvalidOperationException($"{this}: Seek before the layer is set up");
+        }
+
+        if (epoch < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(epoch), epoch, $"{this}: epoch {epoch} is negative");
+        }
+
+        if (position < 0 || position >= ItemCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), position, $"{this}: position {position} is outside [0, {ItemCount}) (the data has {ItemCount} items)");
+        }
+
+        if (seed.HasValue != Seed.HasValue)
+        {
+            throw new ArgumentException(
+                seed.HasValue
+                    ? $"{this}: a shuffle seed ({seed}) was given, but this layer reads in file order (idx_data_param.shuffle is false)"
+                    : $"{this}: no shuffle seed was given, but this layer shuffles (idx_data_param.shuffle is true)",
+                nameof(seed));
+        }
+    }
+
     /// <summary>Gives the tops the shapes of a batch.</summary>
     public override void Reshape(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
     {

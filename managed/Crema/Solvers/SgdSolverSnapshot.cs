@@ -4,6 +4,8 @@ using Crema.Core;
 using Crema.Fillers;
 using Crema.IO;
 using Crema.IO.Caffe;
+using Crema.Layers;
+using Crema.Net;
 
 namespace Crema.Solvers;
 
@@ -50,7 +52,8 @@ public sealed partial class SgdSolver<T>
     /// <summary>
     /// Writes every learnable param (owning layer's name, index, shape, data, in net order) and the solver state
     /// (<see cref="Iter"/>, the learning-rate inputs, the momentum history, the smoothed-loss window) and the state of
-    /// <see cref="SeededRandom.Global"/> (so random data layers continue their sequence after a restore) to
+    /// <see cref="SeededRandom.Global"/> (so random data layers continue their sequence after a restore) and where each
+    /// IdxData layer of the training and test nets stands (shuffle seed, epoch, position) to
     /// <paramref name="path"/>, with a CRC-32 over the payload. The file is written under a temporary name in the
     /// same folder and renamed over <paramref name="path"/> once complete, so a failed write leaves no partial file and
     /// any earlier file at <paramref name="path"/> untouched.
@@ -121,6 +124,21 @@ public sealed partial class SgdSolver<T>
                 w.WriteValues<double>([spare]);
             }
         });
+        payload.WriteSection(SnapshotFormat.DataTag, w =>
+        {
+            var layers = DataLayers();
+            w.WriteInt32(layers.Count);
+            foreach (var (netIndex, name, layer) in layers)
+            {
+                w.WriteInt32(netIndex);
+                w.WriteString(name);
+                w.WriteInt32(layer.ItemCount);
+                w.WriteInt32(layer.Seed is null ? 0 : 1);
+                w.WriteUInt64(layer.Seed ?? 0);
+                w.WriteInt32(layer.Epoch);
+                w.WriteInt32(layer.Position);
+            }
+        });
 
         var header = new byte[SnapshotFormat.HeaderBytes];
         SnapshotFormat.Magic.CopyTo(header);
@@ -137,9 +155,10 @@ public sealed partial class SgdSolver<T>
     /// Loads a file written by <see cref="Snapshot(string)"/>: the learnable params' data, <see cref="Iter"/>, the
     /// learning-rate inputs except <c>max_iter</c> (they replace <see cref="Param"/>'s, so the schedule continues
     /// where it was; <c>max_iter</c> stays the solver's, so a resumed run may train longer), the momentum history, the
-    /// smoothed-loss window and the generator's state; the next <see cref="Step"/> is then the one that would have followed the
-    /// snapshot. Everything is read and checked (magic, version, element type, length, checksum, layer names, shapes)
-    /// before anything changes: on failure the net and the solver are as they were.
+    /// smoothed-loss window, the generator's state and the data layers' positions (a version-2 file has none: they
+    /// start again from the beginning, and a line is logged); the next <see cref="Step"/> is then the one that would have
+    /// followed the snapshot, reading the same data. Everything is read and checked (magic, version, element type,
+    /// length, checksum, layer names, shapes, data layers and their item counts) before anything changes: on failure the net and the solver are as they were.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a snapshot, is truncated or corrupted, or does not fit
     /// this net or solver; the message names the file and what is wrong.</exception>
@@ -165,9 +184,9 @@ public sealed partial class SgdSolver<T>
         }
 
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        if (version != SnapshotFormat.Version)
+        if (version is < SnapshotFormat.OldestReadableVersion or > SnapshotFormat.Version)
         {
-            throw Error($"snapshot version {version} is not supported (this build reads version {SnapshotFormat.Version})");
+            throw Error($"snapshot version {version} is not supported (this build reads versions {SnapshotFormat.OldestReadableVersion} to {SnapshotFormat.Version})");
         }
 
         uint storedCode = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12));
@@ -288,6 +307,9 @@ public sealed partial class SgdSolver<T>
             throw Error("malformed snapshot: the generator state is all zero");
         }
 
+        var dataLayers = DataLayers();
+        var dataPositions = version >= 3 ? ReadDataPositions(payload, dataLayers, Error) : null;
+
         if (!payload.AtEnd)
         {
             throw Error("malformed snapshot: bytes after the last section");
@@ -315,6 +337,96 @@ public sealed partial class SgdSolver<T>
         lossIndex = nextSlot;
         SmoothedLoss = smoothed;
         SeededRandom.SetGlobalState(randomState);
+        if (dataPositions is null)
+        {
+            if (dataLayers.Count > 0)
+            {
+                Log($"{path}: a version-{version} snapshot holds no data position; the data layers start again from the beginning");
+            }
+        }
+        else
+        {
+            for (int i = 0; i < dataLayers.Count; i++)
+            {
+                var (seed, epoch, position) = dataPositions[i];
+                dataLayers[i].Layer.Seek(seed, epoch, position);
+            }
+        }
+    }
+
+    // The DATA section, checked against this solver's data layers (same nets, names, item counts and shuffling,
+    // positions inside the data) before anything is changed.
+    private static (ulong? Seed, int Epoch, int Position)[] ReadDataPositions(SnapshotReader payload,
+        List<(int Net, string Name, IdxDataLayer<T> Layer)> layers, Func<string, InvalidDataException> error)
+    {
+        var section = payload.ReadSection(SnapshotFormat.DataTag);
+        int count = section.ReadCount("number of data layers");
+        if (count != layers.Count)
+        {
+            throw error($"the snapshot has {count} data layers, the solver's nets have {layers.Count}");
+        }
+
+        var positions = new (ulong? Seed, int Epoch, int Position)[count];
+        for (int i = 0; i < count; i++)
+        {
+            int net = section.ReadInt32($"data layer {i}: net");
+            string name = section.ReadString($"data layer {i}: name");
+            var (expectedNet, expectedName, layer) = layers[i];
+            if (net != expectedNet || name != expectedName)
+            {
+                throw error($"data layer {i} is '{name}' of {NetName(net)} in the snapshot, '{expectedName}' of {NetName(expectedNet)} in the solver");
+            }
+
+            string what = $"data layer '{name}' of {NetName(net)}";
+            int items = section.ReadInt32($"{what}: item count");
+            if (items != layer.ItemCount)
+            {
+                throw error($"{what} read {items} items when the snapshot was taken; it reads {layer.ItemCount} now ({layer.ImagesPath?.FullPath})");
+            }
+
+            int shuffled = section.ReadInt32($"{what}: shuffled flag");
+            if (shuffled is not (0 or 1))
+            {
+                throw error($"malformed snapshot: {what}: shuffled flag is {shuffled}, expected 0 or 1");
+            }
+
+            ulong seed = section.ReadUInt64($"{what}: seed");
+            int epoch = section.ReadInt32($"{what}: epoch");
+            int position = section.ReadInt32($"{what}: position");
+            positions[i] = (shuffled == 1 ? seed : null, epoch, position);
+            try
+            {
+                layer.CheckSeek(positions[i].Seed, epoch, position);
+            }
+            catch (ArgumentException e)
+            {
+                throw error($"{what} cannot continue from the snapshot: {e.Message}");
+            }
+        }
+
+        section.ExpectEnd(SnapshotFormat.DataTag);
+        return positions;
+    }
+
+    private static string NetName(int net) => net == 0 ? "the training net" : $"test net {net - 1}";
+
+    // The data layers whose position a snapshot keeps, in net order: the training net's, then each test net's.
+    private List<(int Net, string Name, IdxDataLayer<T> Layer)> DataLayers()
+    {
+        var result = new List<(int, string, IdxDataLayer<T>)>();
+        Net<T>[] nets = [Net, .. testNets];
+        for (int n = 0; n < nets.Length; n++)
+        {
+            for (int l = 0; l < nets[n].Layers.Count; l++)
+            {
+                if (nets[n].Layers[l] is IdxDataLayer<T> layer)
+                {
+                    result.Add((n, nets[n].LayerNames[l], layer));
+                }
+            }
+        }
+
+        return result;
     }
 
     private static T[] ReadBlobValues(SnapshotReader reader, Blob<T> target, string what, Func<string, InvalidDataException> error)

@@ -8,7 +8,7 @@ namespace Crema.Solvers;
 /// Crema's snapshot file (little-endian throughout):
 /// <code>
 /// offset 0   8 bytes  magic "CREMASNP"
-///        8   uint32   version (2)
+///        8   uint32   version (3; version 2, the same without "DATA", is still read)
 ///       12   uint32   element type: 1 = float32, 2 = float64
 ///       16   uint64   payload length in bytes
 ///       24   uint32   CRC-32 of the payload
@@ -22,6 +22,10 @@ namespace Crema.Solvers;
 ///                            slot to replace, the number of losses (int32 each), the losses and the smoothed loss
 ///                     "RAND" the fillers' and random layers' generator (SeededRandom.Global): seed and the four
 ///                            state words (uint64 each), int32 1 and a float64 when a Gaussian draw is kept, else int32 0
+///                     "DATA" where each data layer that reads a file (IdxData) stood: int32 count, then per layer the
+///                            net (int32: 0 the training net, k the test net k − 1), the layer's name (string), its item
+///                            count (int32), int32 1 and the shuffle seed (uint64) or int32 0 and uint64 0, the epoch and
+///                            the position in it (int32 each)
 /// </code>
 /// The file must end exactly where the payload does.
 /// </summary>
@@ -30,8 +34,11 @@ internal static class SnapshotFormat
     /// <summary>The first eight bytes.</summary>
     internal static ReadOnlySpan<byte> Magic => "CREMASNP"u8;
 
-    /// <summary>The version written and the only one read.</summary>
-    internal const uint Version = 2;
+    /// <summary>The version written.</summary>
+    internal const uint Version = 3;
+
+    /// <summary>The oldest version read: version 2 has no data section (data layers then start from the beginning).</summary>
+    internal const uint OldestReadableVersion = 2;
 
     /// <summary>Bytes before the payload.</summary>
     internal const int HeaderBytes = 28;
@@ -44,6 +51,9 @@ internal static class SnapshotFormat
 
     /// <summary>The random-generator section's tag.</summary>
     internal const string RandomTag = "RAND";
+
+    /// <summary>The data-position section's tag (version 3).</summary>
+    internal const string DataTag = "DATA";
 
     /// <summary>The element-type code of <typeparamref name="T"/>.</summary>
     /// <exception cref="NotSupportedException">Neither float nor double.</exception>

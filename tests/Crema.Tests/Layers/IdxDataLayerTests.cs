@@ -212,6 +212,61 @@ public abstract class IdxDataLayerTests<T> : LayerTestBase<T>
     }
 
     [Test]
+    public void Seek_ContinuesWhereAnotherLayerStood([Values] bool shuffle, [Values] bool prefetch)
+    {
+        // batch 3 over 10 items: after 7 passes the reference is in epoch 2 at position 1.
+        var reference = SetUp(Param(batch: 3, shuffle: shuffle, seed: 21, prefetch: prefetch), out var dataR, out var labelR);
+        Batches(reference, dataR, labelR, 7);
+        Assert.That((reference.Epoch, reference.Position), Is.EqualTo((2, 1)));
+        // A fresh layer with another seed (a resumed run sets up, then takes the snapshot's), read a batch ahead.
+        var resumed = SetUp(Param(batch: 3, shuffle: shuffle, seed: shuffle ? 99 : null, prefetch: prefetch), out var dataS, out var labelS);
+        Batches(resumed, dataS, labelS, 1);
+
+        resumed.Seek(reference.Seed, reference.Epoch, reference.Position);
+
+        Assert.That((resumed.Seed, resumed.Epoch, resumed.Position), Is.EqualTo((reference.Seed, 2, 1)));
+        Assert.That(Batches(resumed, dataS, labelS, 8), Is.EqualTo(Batches(reference, dataR, labelR, 8)));
+        Assert.That((resumed.Epoch, resumed.Position), Is.EqualTo((reference.Epoch, reference.Position)));
+    }
+
+    [Test]
+    public void Seek_ToTheStart_RepeatsTheFirstBatches()
+    {
+        var layer = SetUp(Param(batch: 4, shuffle: true, seed: 3), out var data, out var label);
+        var first = Batches(layer, data, label, 5);
+
+        layer.Seek(layer.Seed, 0, 0);
+
+        Assert.That(Batches(layer, data, label, 5), Is.EqualTo(first));
+    }
+
+    [Test]
+    public void Seek_OutsideTheData_OrWithTheWrongShuffling_Throws_AndDoesNotMove()
+    {
+        var ordered = SetUp(Param(batch: 4), out var data, out var label);
+        var shuffled = SetUp(Param(batch: 4, shuffle: true, seed: 8), out _, out _);
+        Batches(ordered, data, label, 1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => ordered.Seek(null, 0, Items), Throws.InstanceOf<ArgumentOutOfRangeException>()
+                .With.Message.Contains($"position {Items} is outside [0, {Items})"));
+            Assert.That(() => ordered.Seek(null, 0, -1), Throws.InstanceOf<ArgumentOutOfRangeException>()
+                .With.Message.Contains("position -1"));
+            Assert.That(() => ordered.Seek(null, -2, 0), Throws.InstanceOf<ArgumentOutOfRangeException>()
+                .With.Message.Contains("epoch -2 is negative"));
+            Assert.That(() => ordered.Seek(5, 0, 0), Throws.ArgumentException
+                .With.Message.Contains("a shuffle seed (5) was given, but this layer reads in file order"));
+            Assert.That(() => shuffled.Seek(null, 0, 0), Throws.ArgumentException
+                .With.Message.Contains("no shuffle seed was given, but this layer shuffles"));
+            var unset = Track((IdxDataLayer<T>)LayerRegistry<T>.Create(Param(batch: 4)));
+            Assert.That(() => unset.Seek(null, 0, 0), Throws.InvalidOperationException.With.Message.Contains("before the layer is set up"));
+        });
+        Assert.That((ordered.Epoch, ordered.Position), Is.EqualTo((0, 4)), "refused seeks leave the layer where it was");
+        Assert.That(Batches(ordered, data, label, 1).Single(), Is.EqualTo(new[] { 4, 5, 6, 7 }));
+    }
+
+    [Test]
     public void Prefetch_OnAndOff_GiveTheSameBatches([Values] bool shuffle)
     {
         var on = SetUp(Param(batch: 3, shuffle: shuffle, seed: 5, prefetch: true, scale: 0.1f), out var dataOn, out var labelOn);

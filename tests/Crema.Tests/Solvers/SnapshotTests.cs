@@ -125,7 +125,7 @@ public class SnapshotTests
         solver.Snapshot(file);
         byte[] bytes = File.ReadAllBytes(file);
         Assert.That(System.Text.Encoding.ASCII.GetString(bytes, 0, 8), Is.EqualTo("CREMASNP"));
-        Assert.That(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)), Is.EqualTo(2u), "version");
+        Assert.That(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)), Is.EqualTo(3u), "version");
         Assert.That(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(12)), Is.EqualTo(2u), "float64");
         Assert.That(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16)), Is.EqualTo((ulong)(bytes.Length - 28)));
         Assert.That(Directory.GetFiles(folder), Has.Length.EqualTo(1), "no temporary file is left");
