@@ -14,12 +14,12 @@ GFLOP/s = 2 M N K / time. Timing: perf_counter (CPU) or CUDA events around batch
 
 import argparse
 import json
-import platform
 import sys
 
 import torch
 
 import peer_timing
+from peer_timing import cpu_model, loaded_blas
 
 BATCH = 128
 
@@ -58,25 +58,8 @@ def make_op(case, device, dtype):
     return lambda: c.addmm_(op_a, op_b)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
-def loaded_blas():
-    """The BLAS libraries mapped into this process (Debian's torch calls whatever libblas.so.3 resolves to)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
-        return sorted(paths)
-    except OSError:
-        return []
 
 
 def main():

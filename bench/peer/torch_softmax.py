@@ -24,14 +24,13 @@ over samples divided by the ops per sample. Warm-up first. CPU threads: 2 unless
 
 import argparse
 import json
-import platform
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-from peer_timing import time_op
+from peer_timing import cpu_model, time_op
 
 IGNORE_INDEX = -1
 IGNORED_FRACTION = 0.1
@@ -95,15 +94,6 @@ def make_op(op, x, y, compiled_loss=None):
     raise ValueError(op)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():
