@@ -98,13 +98,7 @@ def main():
     x_test = read_idx(os.path.join(a.data, "t10k-images-idx3-ubyte.gz")).reshape(-1, 784)
     y_test = read_idx(os.path.join(a.data, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
 
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 512), torch.nn.ReLU(),
-        torch.nn.Linear(512, 256), torch.nn.ReLU(),
-        torch.nn.Linear(256, 10)).to(dev)
-    for layer in model:
-        if isinstance(layer, torch.nn.Linear):
-            torch.nn.init.zeros_(layer.bias)
+    model = build_mlp(dev, a.seed)
     opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=a.stepsize, gamma=a.gamma)
     loss_fn = torch.nn.CrossEntropyLoss()
