@@ -9,6 +9,12 @@ using Crema.Bench.Softmax;
 using Crema.Bench.Train;
 using Crema.Cuda;
 
+// `--profile …` runs the GPU ops once each for an attached profiler instead of benchmarking them (ProfileRun).
+if (args.Length > 0 && args[0] == ProfileRun.Flag)
+{
+    return ProfileRun.Run(args);
+}
+
 // `--inprocess` runs every benchmark inside this process (InProcessEmitToolchain): the GPU machine has no .NET SDK
 // to build BenchmarkDotNet's usual child project, only this self-contained executable. BenchmarkDotNet's own
 // `--inProcess` option does exactly that and still honours `--job`, so the flag is passed on in its spelling.
@@ -64,3 +70,4 @@ BenchInfo.Write(benchmarkArgs, gpuName, gpuCopyGBps, cpuCopyGBps);
 Environment.SetEnvironmentVariable(HostSyncRecord.ArtifactsVariable, BenchInfo.ArtifactsFolder(benchmarkArgs));
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);
+return 0;

@@ -103,6 +103,11 @@ CREMA_API int32_t crema_device_set(int32_t device);
 CREMA_API int32_t crema_device_get(int32_t* device);
 CREMA_API int32_t crema_device_synchronize(int32_t device);
 CREMA_API int32_t crema_device_get_memory_info(int32_t device, int64_t* free_bytes, int64_t* total_bytes);
+/* cudaProfilerStart / cudaProfilerStop on the current device: a profiler started with "profile from start
+   off" (ncu --profile-from-start off, nsys --capture-range=cudaProfilerApi) records only what runs between
+   them. Without a profiler attached both do nothing and succeed. */
+CREMA_API int32_t crema_profiler_start(void);
+CREMA_API int32_t crema_profiler_stop(void);
 
 /* ---- device memory ----------------------------------------------------------------------------- */
 

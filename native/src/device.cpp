@@ -1,4 +1,6 @@
 // Device enumeration, properties and selection.
+#include <cuda_profiler_api.h>
+
 #include <cstring>
 #include <string>
 
@@ -122,6 +124,20 @@ extern "C" CREMA_API int32_t crema_device_get_memory_info(int32_t device, int64_
     CREMA_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
     *free_bytes = static_cast<int64_t>(free_b);
     *total_bytes = static_cast<int64_t>(total_b);
+    return CREMA_STATUS_OK;
+    CREMA_API_END
+}
+
+extern "C" CREMA_API int32_t crema_profiler_start(void) {
+    CREMA_API_BEGIN
+    CREMA_CUDA_CHECK(cudaProfilerStart());
+    return CREMA_STATUS_OK;
+    CREMA_API_END
+}
+
+extern "C" CREMA_API int32_t crema_profiler_stop(void) {
+    CREMA_API_BEGIN
+    CREMA_CUDA_CHECK(cudaProfilerStop());
     return CREMA_STATUS_OK;
     CREMA_API_END
 }

@@ -63,6 +63,14 @@ public class NoGpuTests
     }
 
     [Test]
+    public void ProfilerStart_ThrowsSayingWhy()
+    {
+        var e = Assert.Throws(Is.InstanceOf<CremaException>(), CudaProfiler.Start);
+
+        Assert.That(e!.Message, Does.Contain(status.ReasonKind == GpuUnavailableReason.LibraryMissing ? "GPU unavailable" : "cudaProfilerStart"));
+    }
+
+    [Test]
     public void GpuDataOfABlob_Throws_AndTheBlobStillWorksOnTheCpu()
     {
         using var blob = new Blob<float>(3);

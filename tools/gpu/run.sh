@@ -12,7 +12,9 @@
 #      default; 0 skips);
 #   5. the benchmarks and their PyTorch peers in the same call (CREMA_GPU_BENCH=1, the default; 0 skips):
 #      CREMA_GPU_BENCH_SUITES picks from "softmax train blas" (default "softmax train");
-#   6. the summary, then the softmax table (op, shape, ours, GB/s, x floor, best PyTorch, x PyTorch) and the
+#   6. with CREMA_GPU_PROFILE=1 (not by default): Nsight Compute over the softmax ops and a training step, Nsight
+#      Systems over 20 training steps, reports under $OUT;
+#   7. the summary, then the softmax table (op, shape, ours, GB/s, x floor, best PyTorch, x PyTorch) and the
 #      training table (images/s against PyTorch, host synchronisations per step).
 # CREMA_GPU_TEST_FILTER narrows step 3 (a Microsoft.Testing.Platform --filter expression). Never change the
 # card's settings.
@@ -160,6 +162,37 @@ if [ "${CREMA_GPU_BENCH:-1}" = 1 ] && [ -x "$PUB/Crema.Bench" ]; then
     note "blas bench: exit $? ($(elapsed))"
     timeout 120 python3 bench/peer/torch_blas.py --device cuda > "$OUT/torch_blas.txt" 2>&1
     note "torch blas peer: exit $? ($(elapsed))"
+  fi
+fi
+
+# 6. Profiles for tuning (CREMA_GPU_PROFILE=1; not in the default run): Nsight Compute over each softmax op at each
+#    shape and one training step at batch 64 (bench/report_profile.py: per kernel, DRAM bytes and rate, % of peak,
+#    occupancy, top stall reasons), and Nsight Systems over 20 training steps at batch 64 (the kernels and the CUDA
+#    API calls of those steps: launches per step, and any host wait inside them). Reports under $OUT, not printed.
+if [ "${CREMA_GPU_PROFILE:-0}" = 1 ]; then
+  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
+  if [ -n "$ncu" ]; then
+    (cd "$PUB" && timeout "${CREMA_NCU_TIMEOUT:-240}" "$ncu" --clock-control none --profile-from-start off --print-units base \
+       --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
+       --metrics dram__bytes_read.sum,dram__bytes_write.sum --csv --page raw --log-file "$OUT/ncu.csv" \
+       ./Crema.Bench --profile softmax train --steps 1 --batches 64 > "$OUT/ncu-ranges.txt" 2>&1)
+    note "ncu: exit $? ($(elapsed))"
+    python3 bench/report_profile.py --ncu "$OUT/ncu.csv" --ranges "$OUT/ncu-ranges.txt" --out "$OUT/profile-report.md" \
+      > /dev/null 2> "$OUT/profile-report.log"
+    note "ncu report: exit $? ($OUT/profile-report.md)"
+  else
+    note "ncu: NOT FOUND (PATH, /usr/local/cuda/bin); no kernel profile"
+  fi
+  nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys 2>/dev/null || true)
+  if [ -n "$nsys" ]; then
+    (cd "$PUB" && timeout "${CREMA_NSYS_TIMEOUT:-120}" "$nsys" profile --capture-range=cudaProfilerApi --trace=cuda \
+       --sample=none --cpuctxsw=none --force-overwrite=true -o "$OUT/train-step" \
+       ./Crema.Bench --profile train --batches 64 --steps 20 > "$OUT/nsys.log" 2>&1)
+    note "nsys: exit $? ($(elapsed))"
+    "$nsys" stats --report cuda_api_sum --report cuda_gpu_kern_sum "$OUT/train-step.nsys-rep" > "$OUT/train-step-stats.txt" 2>&1
+    note "nsys stats: exit $? ($OUT/train-step-stats.txt: API calls and kernels of 20 steps)"
+  else
+    note "nsys: NOT FOUND (PATH, /usr/local/cuda/bin); no timeline"
   fi
 fi
 

@@ -37,6 +37,12 @@ public abstract class SoftmaxBenchmark
     private List<Blob<float>> top = [];
     private CudaContext? context;
 
+    /// <summary>
+    /// Whether the setup runs ops for a while so tiered JIT code is what BenchmarkDotNet measures (the default). A
+    /// profiling run (<see cref="ProfileRun"/>) turns it off: a profiler's kernel metrics do not depend on the JIT.
+    /// </summary>
+    public static bool WarmUpInSetup { get; set; } = true;
+
     /// <summary>The named shape (<see cref="SoftmaxCases"/>).</summary>
     [Params("imagenet", "vocab32k", "seg21", "smallK10")]
     public string Case { get; set; } = "imagenet";
@@ -117,6 +123,20 @@ public abstract class SoftmaxBenchmark
         (context ?? throw new InvalidOperationException("the GPU setup has not run")).Synchronize();
     }
 
+    /// <summary>
+    /// One op inside a <see cref="CudaProfiler.Range"/>, waited for: what a profiler started with "profile from start
+    /// off" records of this case (the GPU setup must have run).
+    /// </summary>
+    public void ProfileOnce()
+    {
+        var gpu = context ?? throw new InvalidOperationException("the GPU setup has not run");
+        using (CudaProfiler.Range())
+        {
+            RunOnce();
+            gpu.Synchronize();
+        }
+    }
+
     /// <summary>Forward then Backward to the logits, as two separate Caffe calls.</summary>
     protected void ForwardThenBackward()
     {
@@ -163,7 +183,10 @@ public abstract class SoftmaxBenchmark
         RunOnce(); // first op: moves the inputs to the engine's memory, allocates the gradient, JIT-compiles
         context?.Synchronize();
         Check();
-        WarmUp();
+        if (WarmUpInSetup)
+        {
+            WarmUp();
+        }
     }
 
     /// <summary>

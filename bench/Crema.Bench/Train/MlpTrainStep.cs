@@ -47,6 +47,12 @@ public class MlpTrainStep
 
     private SgdSolver<float> Solver => solver ?? throw new InvalidOperationException("the setup has not run");
 
+    /// <summary>
+    /// Whether the GPU setup runs the warm-up (and writes its host-sync record); a profiling run (<see cref="ProfileRun"/>)
+    /// turns it off and records steps with <see cref="ProfileSteps"/> instead.
+    /// </summary>
+    public static bool WarmUpInSetup { get; set; } = true;
+
     /// <summary>Net, solver and data on the CPU engine, then the warm-up.</summary>
     [GlobalSetup(Target = CpuMethod)]
     public void SetupCpu()
@@ -63,7 +69,29 @@ public class MlpTrainStep
         Engine.UseGpu();
         context = Engine.GpuContext;
         Build();
-        WarmUp(GpuMethod);
+        if (WarmUpInSetup)
+        {
+            WarmUp(GpuMethod);
+        }
+        else
+        {
+            Solver.Step(1); // allocations and the weights' upload stay out of a profile
+            context.Synchronize();
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> training steps inside a <see cref="CudaProfiler.Range"/>, then one wait: what a profiler
+    /// started with "profile from start off" records (every kernel and copy of a step, and any host wait inside it).
+    /// </summary>
+    public void ProfileSteps(int steps)
+    {
+        var gpu = context ?? throw new InvalidOperationException("the GPU setup has not run");
+        using (CudaProfiler.Range())
+        {
+            Solver.Step(steps);
+            gpu.Synchronize();
+        }
     }
 
     /// <summary>Frees the solver and its net (on the device too).</summary>

@@ -51,4 +51,10 @@ internal static partial class CremaNative
 
     [LibraryImport(Libraries.Crema)]
     internal static partial int crema_device_get_memory_info(int device, out long freeBytes, out long totalBytes);
+
+    [LibraryImport(Libraries.Crema)]
+    internal static partial int crema_profiler_start();
+
+    [LibraryImport(Libraries.Crema)]
+    internal static partial int crema_profiler_stop();
 }

@@ -106,6 +106,20 @@ public class CudaWrapperTests : GpuTestBase
     }
 
     [Test]
+    public void ProfilerRange_WithoutAProfiler_LetsTheWorkRun()
+    {
+        using var buffer = Context.Allocate<float>(1000);
+        using (CudaProfiler.Range())
+        {
+            GpuMath.Set(2.5f, buffer.Span);
+            Context.Synchronize();
+        }
+
+        CudaProfiler.Stop(); // a second stop is harmless too
+        Assert.That(buffer.ToArray(), Is.All.EqualTo(2.5f));
+    }
+
+    [Test]
     public void Events_TimeWorkOnAStream()
     {
         using var start = new CudaEvent(Context.Device);
