@@ -1,4 +1,5 @@
 // Device memory, pinned host memory and copies.
+#include <optional>
 #include <string>
 
 #include "handles.hpp"
@@ -54,6 +55,11 @@ extern "C" CREMA_API int32_t crema_memset_async(void* pointer, int32_t value, in
     CREMA_API_BEGIN
     CREMA_REQUIRE_BYTES(bytes);
     if (bytes == 0) return CREMA_STATUS_OK;
+    std::optional<crema::DeviceGuard> guard;  // the stream's device, which need not be the current one
+    if (stream) {
+        guard.emplace(stream->device);
+        CREMA_CUDA_CHECK(guard->status());
+    }
     CREMA_CUDA_CHECK(cudaMemsetAsync(pointer, value, static_cast<size_t>(bytes), crema::raw_stream(stream)));
     return CREMA_STATUS_OK;
     CREMA_API_END
@@ -70,6 +76,11 @@ int32_t copy(void* dst, const void* src, int64_t bytes, cudaMemcpyKind kind) {
 int32_t copy_async(void* dst, const void* src, int64_t bytes, cudaMemcpyKind kind, crema_stream* stream) {
     CREMA_REQUIRE_BYTES(bytes);
     if (bytes == 0) return CREMA_STATUS_OK;
+    std::optional<crema::DeviceGuard> guard;  // the stream's device, which need not be the current one
+    if (stream) {
+        guard.emplace(stream->device);
+        CREMA_CUDA_CHECK(guard->status());
+    }
     CREMA_CUDA_CHECK(cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), kind, crema::raw_stream(stream)));
     return CREMA_STATUS_OK;
 }

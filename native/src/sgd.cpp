@@ -32,10 +32,14 @@ int32_t clip_scale(const char* op, crema_context* context, int64_t count, const 
 
 // True when [a, a + n) and [b, b + n) share an element.
 template <typename T>
-bool overlap(const T* a, const T* b, int64_t n) {
+bool overlap(const T* a, int64_t na, const T* b, int64_t nb) {
     const uintptr_t x = reinterpret_cast<uintptr_t>(a), y = reinterpret_cast<uintptr_t>(b);
-    const uintptr_t bytes = static_cast<uintptr_t>(n) * sizeof(T);
-    return x < y + bytes && y < x + bytes;
+    return x < y + static_cast<uintptr_t>(nb) * sizeof(T) && y < x + static_cast<uintptr_t>(na) * sizeof(T);
+}
+
+template <typename T>
+bool overlap(const T* a, const T* b, int64_t n) {
+    return overlap(a, n, b, n);
 }
 
 template <typename T>
@@ -50,6 +54,10 @@ int32_t update(const char* op, crema_context* context, int64_t n, T momentum, T 
     CREMA_REQUIRE(history, std::string(op) + ": history must not be NULL");
     CREMA_REQUIRE(!overlap(data, diff, n) && !overlap(data, history, n) && !overlap(diff, history, n),
                   std::string(op) + ": data, diff and history must not overlap");
+    // Every thread reads *scale while others write data, diff and history.
+    CREMA_REQUIRE(
+        !overlap(scale, 1, data, n) && !overlap(scale, 1, diff, n) && !overlap(scale, 1, history, n),
+        std::string(op) + ": scale must not lie inside data, diff or history");
     CREMA_CUDA_CHECK(crema::kernels::launch_sgd_update<T>(context->stream.stream, n, momentum, local_decay,
                                                           local_rate, scale, apply_update != 0, data, diff,
                                                           history));

@@ -76,6 +76,10 @@ public static class SgdKernels
         CheckDisjoint(data, diff);
         CheckDisjoint(data, history);
         CheckDisjoint(diff, history);
+        // Every thread reads the scale while others write data, diff and history: it must be none of them.
+        CheckDisjoint(scale, data);
+        CheckDisjoint(scale, diff);
+        CheckDisjoint(scale, history);
 
         using var pScale = scale.Acquire();
         using var pData = data.Acquire();
@@ -113,7 +117,7 @@ public static class SgdKernels
             && a.Offset < b.Offset + b.Length && b.Offset < a.Offset + a.Length;
         if (overlap)
         {
-            throw new ArgumentException($"{aName} and {bName} overlap; the update reads and writes each of them", bName);
+            throw new ArgumentException($"{aName} and {bName} overlap; the update writes {bName} while it reads {aName}", bName);
         }
     }
 

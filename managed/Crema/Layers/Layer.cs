@@ -171,7 +171,10 @@ public abstract class Layer<T> : IDisposable
     /// <summary>
     /// Adds the weighted loss of the last forward pass to <paramref name="sum"/>[0] on the device, without reading
     /// anything back: for each top with a nonzero loss weight, in top order, Σ data · diff (the diff holds the loss
-    /// weight) rounded to T, as <see cref="ReadLoss"/> adds them on the host. Device errors are not thrown here: they
+    /// weight) rounded to T, in the order <see cref="ReadLoss"/> adds them on the host. (Called once per pass into one
+    /// sum, as the solver does over iter_size passes, it adds the tops of every pass into that sum in turn; the CPU
+    /// engine adds each pass's total instead, so with two or more weighted loss tops and iter_size above one the two
+    /// may round differently in the last place.) Device errors are not thrown here: they
     /// wait for the next <see cref="ThrowIfDeviceErrors"/> (which <see cref="ReadLoss"/> calls). A top computed on the
     /// host (a layer without GPU kernels) is copied to the device first, which waits for the device.
     /// </summary>

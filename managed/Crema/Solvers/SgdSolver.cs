@@ -428,7 +428,13 @@ public sealed partial class SgdSolver<T> : IDisposable
             loss += Net.ForwardBackward();
         }
 
-        loss /= T.CreateChecked(Param.IterSize);
+        // Times the reciprocal, not a division: the GPU engine scales its device sum by the same rounded
+        // reciprocal (GpuMath.Scal), and the two differ by an ulp for an iter_size that is not a power of two.
+        if (Param.IterSize > 1)
+        {
+            loss *= T.One / T.CreateChecked(Param.IterSize);
+        }
+
         UpdateSmoothedLoss(slot, loss);
     }
 

@@ -149,6 +149,17 @@ public class SgdKernelTests<T> : GpuTestBase
             Throws.ArgumentException.With.Message.Contains("overlap"));
     }
 
+    [Test]
+    public void Update_WithTheScaleInsideAnUpdatedSpan_Throws([Values("data", "diff", "history")] string where)
+    {
+        using var buffer = Context.Allocate<T>(30);
+        var (data, diff, history) = (buffer.Slice(0, 10), buffer.Slice(10, 10), buffer.Slice(20, 10));
+        var scale = where switch { "data" => buffer.Slice(9, 1), "diff" => buffer.Slice(10, 1), _ => buffer.Slice(25, 1) };
+
+        Assert.That(() => SgdKernels.Update(Momentum, Decay, Rate, scale, true, data, diff, history),
+            Throws.ArgumentException.With.Message.Contains($"scale and {where} overlap"));
+    }
+
     private void CheckUpdate(int n, bool decay, bool momentum, bool apply, int offset)
     {
         var data = TestData.Uniform<T>(n, seed: n, -1, 1);
