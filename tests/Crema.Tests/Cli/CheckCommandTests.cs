@@ -33,21 +33,9 @@ internal static class CheckOutput
 }
 
 /// <summary><c>crema check</c> on the CPU: exit 3 without a GPU, exit 2 for bad input, and the CPU-against-CPU run.</summary>
-public class CheckCommandTests
+public class CheckCommandTests : CliWorkspaceTests
 {
     private static string MlpModel => TestData.ExampleFile("mlp", "mlp.prototxt");
-
-    private LayerCommandWorkspace W { get; set; } = null!;
-
-    [SetUp]
-    public void CreateWorkspace() => W = new LayerCommandWorkspace();
-
-    [TearDown]
-    public void CleanUp()
-    {
-        Engine.UseCpu();
-        W.Dispose();
-    }
 
     [Test]
     public void WithoutAGpu_ExitsWith3_NamingTheReason()

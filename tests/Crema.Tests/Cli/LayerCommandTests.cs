@@ -9,20 +9,8 @@ using static Crema.Tests.Cli.LayerCommandWorkspace;
 namespace Crema.Tests.Cli;
 
 /// <summary><c>crema layer</c> end to end on the CPU engine, through the command line as Program.cs runs it.</summary>
-public class LayerCommandTests
+public class LayerCommandTests : CliWorkspaceTests
 {
-    private LayerCommandWorkspace W { get; set; } = null!;
-
-    [SetUp]
-    public void CreateWorkspace() => W = new LayerCommandWorkspace();
-
-    [TearDown]
-    public void CleanUp()
-    {
-        Engine.UseCpu();
-        W.Dispose();
-    }
-
     [TestCase("float32")]
     [TestCase("float64")]
     public void SoftmaxWithLoss_Int32Labels_LossAndBottomDiffMatchAFloat64Reference(string dtype)

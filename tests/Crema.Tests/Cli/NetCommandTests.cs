@@ -8,7 +8,7 @@ using static Crema.Tests.Cli.LayerCommandWorkspace;
 namespace Crema.Tests.Cli;
 
 /// <summary><c>crema net</c> end to end on the CPU engine, through the command line as Program.cs runs it.</summary>
-public class NetCommandTests
+public class NetCommandTests : CliWorkspaceTests
 {
     // The MLP of NetWithCoreLayersTests: DummyData → InnerProduct → ReLU (in place) → InnerProduct → SoftmaxWithLoss.
     private const string Mlp = """
@@ -37,18 +37,6 @@ public class NetCommandTests
         ["param_ip2_fc_0"] = [3, 5],
         ["param_ip2_fc_1"] = [3],
     };
-
-    private LayerCommandWorkspace W { get; set; } = null!;
-
-    [SetUp]
-    public void CreateWorkspace() => W = new LayerCommandWorkspace();
-
-    [TearDown]
-    public void CleanUp()
-    {
-        Engine.UseCpu();
-        W.Dispose();
-    }
 
     private string WriteModel(string text, string name = "mlp.prototxt")
     {

@@ -4,7 +4,6 @@ using Crema.Fillers;
 using Crema.Net;
 using Crema.Parameters;
 using Crema.Solvers;
-using Microsoft.Extensions.Logging;
 
 namespace Crema.Tests.Solvers;
 
@@ -306,17 +305,4 @@ public class SgdSolverGpuTests<T> : GpuTestBase
     private sealed record Point(T[][] Params, T[][] History, T Loss);
 
     private sealed record Trace(List<Point> Points, int Clippings);
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using Crema.Net;
 using Crema.Parameters;
 using Crema.Solvers;
-using Microsoft.Extensions.Logging;
 
 namespace Crema.Tests.Solvers;
 
@@ -126,19 +125,6 @@ public class SgdStepTests
         using var net = LinearModel.Create(2);
         Assert.That(() => net.ForwardDeferred(default), Throws.ArgumentException.With.Message.Contains("lossSum"));
         Assert.That(() => net.ForwardBackwardDeferred(default), Throws.ArgumentException.With.Message.Contains("lossSum"));
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
     }
 }
 
