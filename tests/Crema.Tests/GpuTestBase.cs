@@ -27,6 +27,23 @@ public abstract class GpuTestBase
     [TearDown]
     public void BackToCpu() => Engine.UseCpu();
 
+    /// <summary>A device copy of <paramref name="host"/> on <see cref="Context"/>, for the caller to dispose (freed here if the copy fails).</summary>
+    protected DeviceBuffer<TElement> Upload<TElement>(TElement[] host)
+        where TElement : unmanaged
+    {
+        var buffer = Context.Allocate<TElement>(host.Length);
+        try
+        {
+            buffer.CopyFrom(host);
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
     private static string FirstLine(string? text) =>
         (text ?? "unknown reason").Split('\n')[0].Trim();
 }

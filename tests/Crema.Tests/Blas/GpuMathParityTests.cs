@@ -371,21 +371,6 @@ public class GpuMathParityTests<T> : GpuTestBase
         }
     }
 
-    private DeviceBuffer<T> Upload(T[] host)
-    {
-        var buffer = Context.Allocate<T>(host.Length);
-        try
-        {
-            buffer.CopyFrom(host);
-            return buffer;
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>C on the GPU and on the CPU from the same inputs; alpha is <see cref="Alpha"/>.</summary>
     private void CheckGemm(GemmShape shape, Transpose transA, Transpose transB, T beta, T[] cHost)
     {

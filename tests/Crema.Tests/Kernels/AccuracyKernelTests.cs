@@ -209,14 +209,6 @@ public class AccuracyKernelTests<T> : GpuTestBase
 
         return (accuracy.ToArray()[0], perClass ? pc.ToArray() : [], bad.ToArray()[0]);
     }
-
-    private DeviceBuffer<TElement> Upload<TElement>(TElement[] host)
-        where TElement : unmanaged
-    {
-        var buffer = Context.Allocate<TElement>(host.Length);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
 }
 
 /// <summary>The accuracy launcher's checks that come before any device memory is touched; these run without a GPU.</summary>

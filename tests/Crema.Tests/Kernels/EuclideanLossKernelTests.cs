@@ -172,13 +172,6 @@ public class EuclideanLossKernelTests<T> : GpuTestBase
                 Throws.ArgumentException.With.Message.Contains("topDiff must have room for one element"));
         });
     }
-
-    private DeviceBuffer<T> Upload(T[] host)
-    {
-        var buffer = Context.Allocate<T>(host.Length);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
 }
 
 /// <summary>The Euclidean-loss launchers' checks that come before any device memory is touched; these run without a GPU.</summary>

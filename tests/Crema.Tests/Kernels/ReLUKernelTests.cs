@@ -136,13 +136,6 @@ public class ReLUKernelTests<T> : GpuTestBase
                 Throws.ArgumentException.With.Message.Contains("another CUDA context"));
         });
     }
-
-    private DeviceBuffer<T> Upload(T[] host)
-    {
-        var buffer = Context.Allocate<T>(host.Length);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
 }
 
 /// <summary>The ReLU launchers' checks that come before any device memory is touched; these run without a GPU.</summary>

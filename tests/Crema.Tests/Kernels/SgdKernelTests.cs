@@ -182,13 +182,6 @@ public class SgdKernelTests<T> : GpuTestBase
         BlasReference.AssertExactlyEqual<T>(dData.Slice(offset, n).ToArray(), data, "data");
     }
 
-    private DeviceBuffer<T> Upload(T[] host)
-    {
-        var buffer = Context.Allocate<T>(host.Length);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
-
     private DeviceBuffer<T> UploadAt(T[] host, int offset)
     {
         var buffer = Context.Allocate<T>(host.Length + offset);

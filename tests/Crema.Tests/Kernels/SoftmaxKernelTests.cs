@@ -204,13 +204,6 @@ public class SoftmaxKernelTests<T> : GpuTestBase
         var expected = SoftmaxBackward(ToDouble(y), ToDouble(dy), shape, out var scale);
         return (y, dy, expected, scale);
     }
-
-    private DeviceBuffer<T> Upload(T[] host)
-    {
-        var buffer = Context.Allocate<T>(host.Length);
-        buffer.CopyFrom(host);
-        return buffer;
-    }
 }
 
 /// <summary>The launchers' checks that come before any device memory is touched; these run without a GPU.</summary>
