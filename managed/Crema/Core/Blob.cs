@@ -107,6 +107,13 @@ public sealed class Blob<T> : IDisposable
     public unsafe void Reshape(ReadOnlySpan<int> newShape)
     {
         ThrowIfDisposed();
+        // The steady state of a forward pass (layers reshape their tops every pass): nothing changes, nothing is allocated.
+        // Not for no axes: an empty blob (Count 0) reshaped to a scalar (Count 1) has the same empty shape.
+        if (newShape.Length > 0 && newShape.SequenceEqual(shape))
+        {
+            return;
+        }
+
         if (newShape.Length > MaxAxes)
         {
             throw new ArgumentOutOfRangeException(nameof(newShape), newShape.Length,

@@ -84,8 +84,12 @@ public sealed class InnerProductLayer<T> : Layer<T>
         }
 
         CheckParamShapes();
-        m = LayerShapes.ToInt(x.CountBetween(0, axis), $"M (the count before axis {axis} of {LayerShapes.Text(x.Shape)})", this);
-        var shape = new int[axis + 1];
+        // Every forward pass comes here: the message is built only when it is thrown, and the top's shape is on the stack.
+        long rows = x.CountBetween(0, axis);
+        m = rows <= int.MaxValue
+            ? (int)rows
+            : LayerShapes.ToInt(rows, $"M (the count before axis {axis} of {LayerShapes.Text(x.Shape)})", this);
+        Span<int> shape = stackalloc int[axis + 1];
         for (int i = 0; i < axis; i++)
         {
             shape[i] = x.Shape[i];
@@ -208,11 +212,12 @@ public sealed class InnerProductLayer<T> : Layer<T>
     private void CheckParamShapes()
     {
         var p = LayerParam.InnerProductParam;
-        int[] expected = p.Transpose ? [k, n] : [n, k];
-        if (!Blobs[0].Shape.SequenceEqual(expected))
+        var (rows, columns) = p.Transpose ? (k, n) : (n, k);
+        var weights = Blobs[0].Shape;
+        if (weights.Count != 2 || weights[0] != rows || weights[1] != columns)
         {
             throw new ArgumentException(
-                $"{this}: the weights have shape {LayerShapes.Text(Blobs[0].Shape)}, expected {LayerShapes.Text(expected)}");
+                $"{this}: the weights have shape {LayerShapes.Text(weights)}, expected {LayerShapes.Text([rows, columns])}");
         }
 
         if (p.BiasTerm && (Blobs.Count < 2 || Blobs[1].Count != n))
