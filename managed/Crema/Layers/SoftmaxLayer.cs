@@ -41,7 +41,7 @@ public sealed class SoftmaxLayer<T> : Layer<T>
     public override void Reshape(IReadOnlyList<Blob<T>> bottom, IReadOnlyList<Blob<T>> top)
     {
         var x = bottom[0];
-        Axis = CanonicalAxis(x, LayerParam.SoftmaxParam.Axis, this);
+        Axis = LayerShapes.CanonicalAxis(x, LayerParam.SoftmaxParam.Axis, "softmax_param.axis", this);
         outer = x.CountBetween(0, Axis);
         channels = x.Shape[Axis];
         inner = x.CountFrom(Axis + 1);
@@ -99,18 +99,5 @@ public sealed class SoftmaxLayer<T> : Layer<T>
         var y = top[0].GpuData;
         var dy = top[0].GpuDiff;
         SoftmaxKernels.Backward(outer, channels, inner, y, dy, bottom[0].MutableGpuDiff);
-    }
-
-    /// <summary>The non-negative class axis for <paramref name="axis"/>, with an error naming the layer and shape.</summary>
-    internal static int CanonicalAxis(Blob<T> x, int axis, Layer<T> layer)
-    {
-        if (axis < -x.NumAxes || axis >= x.NumAxes)
-        {
-            throw new ArgumentOutOfRangeException(nameof(axis), axis,
-                $"{layer}: softmax_param.axis {axis} is out of range for a bottom of shape ({string.Join(", ", x.Shape)}) " +
-                $"with {x.NumAxes} axes");
-        }
-
-        return axis < 0 ? axis + x.NumAxes : axis;
     }
 }

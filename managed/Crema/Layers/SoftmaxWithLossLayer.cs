@@ -105,7 +105,7 @@ public sealed class SoftmaxWithLossLayer<T> : LossLayer<T>
     {
         base.Reshape(bottom, top);
         var x = bottom[0];
-        Axis = SoftmaxLayer<T>.CanonicalAxis(x, LayerParam.SoftmaxParam.Axis, this);
+        Axis = LayerShapes.CanonicalAxis(x, LayerParam.SoftmaxParam.Axis, "softmax_param.axis", this);
         outer = x.CountBetween(0, Axis);
         channels = x.Shape[Axis];
         inner = x.CountFrom(Axis + 1);
