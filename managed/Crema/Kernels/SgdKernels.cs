@@ -23,16 +23,16 @@ public static class SgdKernels
     public static void ClipScale<T>(DeviceSpan<double> sumsqs, double clip, int iterSize, DeviceSpan<double>? norm, DeviceSpan<T> scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool isFloat = IsFloat<T>();
+        bool isFloat = KernelChecks.IsFloat<T>("SGD");
         ArgumentOutOfRangeException.ThrowIfLessThan(iterSize, 1);
-        CheckScalar(scale);
+        SoftmaxKernels.CheckScalar(scale);
         CheckBuffer(sumsqs);
         var context = scale.Context;
-        CheckSameContext(context, sumsqs);
+        SoftmaxKernels.CheckSameContext(context, sumsqs);
         if (norm is { } n)
         {
-            CheckScalar(n, nameof(norm));
-            CheckSameContext(context, n, nameof(norm));
+            SoftmaxKernels.CheckScalar(n, nameof(norm));
+            SoftmaxKernels.CheckSameContext(context, n, nameof(norm));
         }
 
         using var pSumsqs = sumsqs.Acquire();
@@ -57,11 +57,11 @@ public static class SgdKernels
         DeviceSpan<T> data, DeviceSpan<T> diff, DeviceSpan<T> history)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool isFloat = IsFloat<T>();
+        bool isFloat = KernelChecks.IsFloat<T>("SGD");
         CheckBuffer(data);
         CheckBuffer(diff);
         CheckBuffer(history);
-        CheckScalar(scale);
+        SoftmaxKernels.CheckScalar(scale);
         if (diff.Length != data.Length || history.Length != data.Length)
         {
             throw new ArgumentException(
@@ -70,9 +70,9 @@ public static class SgdKernels
         }
 
         var context = data.Context;
-        CheckSameContext(context, diff);
-        CheckSameContext(context, history);
-        CheckSameContext(context, scale);
+        SoftmaxKernels.CheckSameContext(context, diff);
+        SoftmaxKernels.CheckSameContext(context, history);
+        SoftmaxKernels.CheckSameContext(context, scale);
         CheckDisjoint(data, diff);
         CheckDisjoint(data, history);
         CheckDisjoint(diff, history);
@@ -102,13 +102,6 @@ public static class SgdKernels
         }
     }
 
-    private static void CheckScalar<TElement>(DeviceSpan<TElement> span, [CallerArgumentExpression(nameof(span))] string name = "")
-        where TElement : unmanaged => SoftmaxKernels.CheckScalar(span, name);
-
-    private static void CheckSameContext<TElement>(CudaContext context, DeviceSpan<TElement> span,
-        [CallerArgumentExpression(nameof(span))] string name = "")
-        where TElement : unmanaged => SoftmaxKernels.CheckSameContext(context, span, name);
-
     private static void CheckDisjoint<T>(DeviceSpan<T> a, DeviceSpan<T> b,
         [CallerArgumentExpression(nameof(a))] string aName = "", [CallerArgumentExpression(nameof(b))] string bName = "")
         where T : unmanaged
@@ -119,20 +112,5 @@ public static class SgdKernels
         {
             throw new ArgumentException($"{aName} and {bName} overlap; the update writes {bName} while it reads {aName}", bName);
         }
-    }
-
-    private static bool IsFloat<T>()
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return true;
-        }
-
-        if (typeof(T) == typeof(double))
-        {
-            return false;
-        }
-
-        throw new NotSupportedException($"the SGD kernels support float and double, not {typeof(T).Name}");
     }
 }

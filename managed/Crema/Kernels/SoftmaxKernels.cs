@@ -120,18 +120,5 @@ public static class SoftmaxKernels
 
     internal static string Shape(long outer, long channels, long inner) => $"(outer {outer}, channels {channels}, inner {inner})";
 
-    internal static bool IsFloat<T>()
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return true;
-        }
-
-        if (typeof(T) == typeof(double))
-        {
-            return false;
-        }
-
-        throw new NotSupportedException($"the softmax kernels support float and double, not {typeof(T).Name}");
-    }
+    internal static bool IsFloat<T>() => KernelChecks.IsFloat<T>("softmax");
 }
