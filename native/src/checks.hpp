@@ -1,5 +1,6 @@
-// Argument checks shared by the op exports (softmax.cpp, layers.cpp): a NULL context, negative or overflowing
-// sizes and missing pointers become CREMA_STATUS_INVALID_ARGUMENT with a message naming the op and the value.
+// Argument checks shared by the op exports (math.cpp, softmax.cpp, layers.cpp, sgd.cpp): a NULL context,
+// negative or overflowing sizes and missing pointers become CREMA_STATUS_INVALID_ARGUMENT with a message
+// naming the op and the value.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,11 @@
     CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
     crema::DeviceGuard guard(context->device);                              \
     CREMA_CUDA_CHECK(guard.status())
+
+// An export's body: the API guard (exceptions become statuses) around one call that returns the status.
+// clang-format off
+#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
+// clang-format on
 
 #define CREMA_CHECK_POINTER(op, needed, pointer) \
     CREMA_REQUIRE(!(needed) || (pointer), std::string(op) + ": " #pointer " must not be NULL")

@@ -95,7 +95,6 @@ int32_t accuracy_forward(const char* op, crema_context* context, int64_t outer, 
 }  // namespace
 
 // clang-format off
-#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
 
 extern "C" {
 CREMA_API int32_t crema_srelu_forward(crema_context* context, int64_t n, float negative_slope, const float* x, float* y) { CREMA_EXPORT(relu_forward("crema_srelu_forward", context, n, negative_slope, x, y)) }

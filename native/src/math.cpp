@@ -5,8 +5,7 @@
 #include <string>
 
 #include "../../kernels/blas.cuh"
-#include "handles.hpp"
-#include "status.hpp"
+#include "checks.hpp"
 
 namespace {
 using crema::kernels::Reduction;
@@ -14,11 +13,6 @@ using crema::kernels::Reduction;
 std::string count_message(const char* op, int64_t n) {
     return std::string(op) + ": element count must not be negative, got " + std::to_string(n);
 }
-
-#define CREMA_CHECK_CONTEXT(op)                                             \
-    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
-    crema::DeviceGuard guard(context->device);                              \
-    CREMA_CUDA_CHECK(guard.status())
 
 // One statement (do/while), so `if (...) CREMA_CHECK_VECTOR(...);` guards both checks.
 #define CREMA_CHECK_VECTOR(op, n, pointer)                                                         \
@@ -119,12 +113,6 @@ int32_t check_transpose(const char* op, const char* name, int32_t value) {
     return CREMA_STATUS_OK;
 }
 
-#define CREMA_RETURN_IF_FAILED(expr)                                \
-    do {                                                            \
-        int32_t crema_status_ = (expr);                             \
-        if (crema_status_ != CREMA_STATUS_OK) return crema_status_; \
-    } while (0)
-
 cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                            const float* alpha, const float* a, int lda, const float* b, int ldb,
                            const float* beta, float* c, int ldc) {
@@ -210,7 +198,6 @@ int32_t gemv(const char* op, crema_context* context, int32_t trans_a, int64_t m,
 }  // namespace
 
 // clang-format off
-#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
 
 extern "C" {
 CREMA_API int32_t crema_sset(crema_context* context, int64_t n, float alpha, float* y) { CREMA_EXPORT(set("crema_sset", context, n, alpha, y)) }

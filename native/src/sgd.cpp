@@ -6,15 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "handles.hpp"
-#include "status.hpp"
+#include "checks.hpp"
 
 namespace {
-
-#define CREMA_CHECK_CONTEXT(op)                                             \
-    CREMA_REQUIRE(context, std::string(op) + ": context must not be NULL"); \
-    crema::DeviceGuard guard(context->device);                              \
-    CREMA_CUDA_CHECK(guard.status())
 
 template <typename T>
 int32_t clip_scale(const char* op, crema_context* context, int64_t count, const double* sumsqs, double clip,
@@ -67,7 +61,6 @@ int32_t update(const char* op, crema_context* context, int64_t n, T momentum, T 
 }  // namespace
 
 // clang-format off
-#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
 
 extern "C" {
 CREMA_API int32_t crema_ssgd_clip_scale(crema_context* context, int64_t count, const double* sumsqs, double clip, int32_t iter_size, double* norm, float* scale) { CREMA_EXPORT(clip_scale("crema_ssgd_clip_scale", context, count, sumsqs, clip, iter_size, norm, scale)) }

@@ -136,7 +136,6 @@ int32_t latch_bad_label(const char* op, crema_context* context, int64_t position
 }  // namespace
 
 // clang-format off
-#define CREMA_EXPORT(body) CREMA_API_BEGIN return body; CREMA_API_END
 
 extern "C" {
 CREMA_API int32_t crema_ssoftmax_forward(crema_context* context, int64_t outer, int64_t channels, int64_t inner, const float* x, float* y) { CREMA_EXPORT(softmax_forward("crema_ssoftmax_forward", context, outer, channels, inner, x, y)) }
