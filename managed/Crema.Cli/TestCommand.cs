@@ -93,11 +93,11 @@ internal static class TestCommand
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Tested {(net.Name.Length > 0 ? $"net '{net.Name}'" : options.Model)} with {options.Weights}: {options.Iterations} iterations on the {options.Engine} engine"));
-        output.WriteLine($"Loss: {CaffeNumber.Format(means.Loss)}");
+        output.WriteLine($"Loss: {CaffeFormat.Number(means.Loss)}");
         foreach (var (name, mean, weight) in means.Outputs)
         {
-            string loss = weight == 0 ? "" : $" (* {CaffeNumber.Format(weight)} = {CaffeNumber.Format(weight * mean)} loss)";
-            output.WriteLine($"{name} = {CaffeNumber.Format(mean)}{loss}");
+            string loss = weight == 0 ? "" : $" (* {CaffeFormat.Number(weight)} = {CaffeFormat.Number(weight * mean)} loss)";
+            output.WriteLine($"{name} = {CaffeFormat.Number(mean)}{loss}");
         }
 
         return ExitCodes.Ok;

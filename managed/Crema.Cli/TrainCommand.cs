@@ -314,8 +314,8 @@ internal static class TrainCommand
                 ("iterations", string.Create(CultureInfo.InvariantCulture, $"{start} → {solver.Iter} of {param.MaxIter}{(stopped ? " (stopped)" : "")}")),
                 ("time", TrainingStatus.FormatDuration(clock.Elapsed)),
                 ("images/s", imagesPerSecond is { } rate ? rate.ToString("F0", CultureInfo.InvariantCulture) : "-"),
-                ("train loss (smoothed)", solver.Iter > start ? CaffeNumber.Format(solver.SmoothedLoss) : "-"),
-                ("learning rate", CaffeNumber.Format(solver.LearningRate)),
+                ("train loss (smoothed)", solver.Iter > start ? CaffeFormat.Number(solver.SmoothedLoss) : "-"),
+                ("learning rate", CaffeFormat.Number(solver.LearningRate)),
             };
             foreach (var result in solver.LastTestResults)
             {
@@ -323,7 +323,7 @@ internal static class TrainCommand
                 foreach (var score in result.Scores)
                 {
                     string element = result.Scores.Count(s => s.BlobName == score.BlobName) > 1 ? $"[{score.Index}]" : "";
-                    rows.Add(($"{net}{score.BlobName}{element} (iteration {result.Iteration})", CaffeNumber.Format(score.Value)));
+                    rows.Add(($"{net}{score.BlobName}{element} (iteration {result.Iteration})", CaffeFormat.Number(score.Value)));
                 }
             }
 

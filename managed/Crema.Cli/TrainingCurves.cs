@@ -1,3 +1,4 @@
+using Crema.IO;
 using System.Globalization;
 using System.Text;
 
@@ -123,7 +124,9 @@ internal sealed class TrainingCurves
             text.Append('\n');
         }
 
-        OutputFile.WriteAtomically(path, Encoding.UTF8.GetBytes(text.ToString()));
+        using var file = AtomicFile.Create(path);
+        file.Stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        file.Commit();
     }
 
     private Row RowAt(int iteration)

@@ -18,7 +18,7 @@ internal sealed record TrainingStatus(int Iteration, int MaxIter, float? Loss, d
     /// <summary>The numbers on one line: <c>loss 0.312, lr 0.01, 5210 images/s, ETA 00:01:23</c>.</summary>
     internal string Numbers(float? shownLoss) => string.Create(
         CultureInfo.InvariantCulture,
-        $"loss {(shownLoss is { } loss ? CaffeNumber.Format(loss) : "-")}, lr {CaffeNumber.Format(LearningRate)}, " +
+        $"loss {(shownLoss is { } loss ? CaffeFormat.Number(loss) : "-")}, lr {CaffeFormat.Number(LearningRate)}, " +
         $"{(ImagesPerSecond is { } rate ? rate.ToString("F0", CultureInfo.InvariantCulture) : "-")} images/s, ETA {FormatDuration(Eta)}");
 
     /// <summary><c>hh:mm:ss</c> (days folded into the hours), or seconds with a decimal under a minute.</summary>

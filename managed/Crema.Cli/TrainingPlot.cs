@@ -1,3 +1,4 @@
+using Crema.IO;
 using ScottPlot;
 
 namespace Crema.Cli;
@@ -39,7 +40,9 @@ internal static class TrainingPlot
             plot.Axes.SetLimitsY(-0.02, 1.02, plot.Axes.Right);
         }
 
-        OutputFile.WriteAtomically(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
+        using var file = AtomicFile.Create(path);
+        file.Stream.Write(plot.GetImageBytes(Width, Height, ImageFormat.Png));
+        file.Commit();
     }
 
     private static void Add(Plot plot, double[] xs, double[] ys, string label, bool right)

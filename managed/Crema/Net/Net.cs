@@ -1001,9 +1001,8 @@ public sealed class Net<T> : IDisposable
 
     private static string Mean(T asum, Blob<T> blob) => blob.Count == 0 ? "0" : Number(asum / T.CreateChecked(blob.Count));
 
-    // C++ iostream's default: 6 significant digits, exponent with a sign and at least two digits.
-    internal static string Number(T value) => double.CreateChecked(value).ToString("G6", CultureInfo.InvariantCulture)
-        .Replace("E", "e", StringComparison.Ordinal);
+    // As Caffe's logs print numbers (CaffeFormat.Number).
+    internal static string Number(T value) => CaffeFormat.Number(double.CreateChecked(value));
 
     private void Log(string line)
     {
