@@ -1,6 +1,6 @@
-using Crema.IO;
 using System.Globalization;
 using System.Text;
+using Crema.IO;
 
 namespace Crema.Cli;
 
