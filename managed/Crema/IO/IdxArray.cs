@@ -190,17 +190,8 @@ public sealed class IdxArray
         _ => throw new ArgumentOutOfRangeException(nameof(type), $"not an IDX element type: 0x{(byte)type:X2}"),
     };
 
-    /// <summary>Formats a shape as Python prints a tuple.</summary>
-    internal static string FormatShape(IReadOnlyList<int> dims)
-    {
-        var text = new StringBuilder("(");
-        for (int i = 0; i < dims.Count; i++)
-        {
-            text.Append(i == 0 ? "" : ", ").Append(dims[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return text.Append(dims.Count == 1 ? ",)" : ")").ToString();
-    }
+    /// <summary>Formats a shape as Python prints a tuple (as .npy headers do).</summary>
+    internal static string FormatShape(IReadOnlyList<int> dims) => NpyHeader.FormatShape(dims);
 
     private static long ProductOfRest(int[] dims)
     {
