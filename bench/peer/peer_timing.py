@@ -43,6 +43,14 @@ def time_op(fn, device, samples, warmup, inner=None, target_ms=None):
     return statistics.median(times), inner
 
 
+def random_tensor(shape, seed, device, dtype):
+    """Uniform in [-1, -0.25] U [0.25, 1]: never zero, like the C# benchmarks' inputs."""
+    generator = torch.Generator().manual_seed(seed)
+    magnitude = 0.25 + 0.75 * torch.rand(shape, generator=generator, dtype=dtype)
+    sign = torch.randint(0, 2, shape, generator=generator).to(dtype) * 2 - 1
+    return (magnitude * sign).to(device)
+
+
 def cpu_model():
     """The CPU's model name from /proc/cpuinfo (as lscpu shows it), else what platform knows."""
     try:

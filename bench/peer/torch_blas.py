@@ -23,6 +23,7 @@ import sys
 import torch
 
 import peer_timing
+from peer_timing import random_tensor
 
 VECTOR_SIZES = [1 << 20, 1 << 24]
 GEMM_SIZES = [256, 1024]
@@ -37,14 +38,6 @@ def bytes_moved(op, n, element_bytes):
 
 def flops(op, n):
     return {"axpy": 2 * n, "asum": n, "sumsq": 2 * n, "dot": 2 * n, "gemm": 2 * n**3}[op]
-
-
-def random_tensor(shape, seed, device, dtype):
-    """Uniform in [-1, -0.25] U [0.25, 1]: never zero, like the C# benchmarks' inputs."""
-    generator = torch.Generator().manual_seed(seed)
-    magnitude = 0.25 + 0.75 * torch.rand(shape, generator=generator, dtype=dtype)
-    sign = torch.randint(0, 2, shape, generator=generator).to(dtype) * 2 - 1
-    return (magnitude * sign).to(device)
 
 
 def make_op(op, n, device, dtype):

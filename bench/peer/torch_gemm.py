@@ -19,7 +19,7 @@ import sys
 import torch
 
 import peer_timing
-from peer_timing import cpu_model, loaded_blas
+from peer_timing import cpu_model, loaded_blas, random_tensor
 
 BATCH = 128
 
@@ -35,14 +35,6 @@ CASES = [
     ("fc3.dx", "N", "N", BATCH, 256, 10, 0.0),
     ("square512", "N", "N", 512, 512, 512, 0.0),
 ]
-
-
-def random_tensor(shape, seed, device, dtype):
-    """Uniform in [-1, -0.25] U [0.25, 1]: never zero, like the C# benchmarks' inputs."""
-    generator = torch.Generator().manual_seed(seed)
-    magnitude = 0.25 + 0.75 * torch.rand(shape, generator=generator, dtype=dtype)
-    sign = torch.randint(0, 2, shape, generator=generator).to(dtype) * 2 - 1
-    return (magnitude * sign).to(device)
 
 
 def make_op(case, device, dtype):
