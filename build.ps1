@@ -279,9 +279,9 @@ function Invoke-GpuPack {
     Write-Log "$archive ($size); run on the GPU machine: bash tools/gpu/run.sh"
 }
 
-# Sets $script:ExitCode to the CLI's exit code.
-function Invoke-Cli([string[]]$CliArgs) {
-    Build-All
+# Sets $script:ExitCode to the CLI's exit code; -NoBuild when the caller has just built.
+function Invoke-Cli([string[]]$CliArgs, [switch]$NoBuild) {
+    if (-not $NoBuild) { Build-All }
     & dotnet "managed/Crema.Cli/bin/$Configuration/net10.0/Crema.Cli.dll" @CliArgs
     $script:ExitCode = $LASTEXITCODE
 }
@@ -305,10 +305,10 @@ try {
         'train' {
             Build-All
             $engine = 'cpu'
-            & dotnet "managed/Crema.Cli/bin/$Configuration/net10.0/Crema.Cli.dll" info --engine gpu *> $null
-            if ($LASTEXITCODE -eq 0) { $engine = 'gpu' }
+            Invoke-Cli @('info', '--engine', 'gpu') -NoBuild *> $null
+            if ($script:ExitCode -eq 0) { $engine = 'gpu' }
             Write-Log "training examples/fashion_mnist on the $($engine.ToUpperInvariant())"
-            Invoke-Cli (@('train', '--solver', 'examples/fashion_mnist/solver.prototxt', '--engine', $engine) + $RestArgs)
+            Invoke-Cli (@('train', '--solver', 'examples/fashion_mnist/solver.prototxt', '--engine', $engine) + $RestArgs) -NoBuild
             exit $script:ExitCode
         }
         'clean' {
