@@ -390,7 +390,7 @@ public sealed partial class SgdSolver<T> : IDisposable
     {
         try
         {
-            CreateTestNets(trainDefinition());
+            CreateTestNets(trainDefinition);
         }
         catch
         {

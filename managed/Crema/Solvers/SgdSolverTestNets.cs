@@ -124,7 +124,9 @@ public sealed partial class SgdSolver<T>
         Param.TestInterval > 0 && testNets.Count > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization);
 
     // Builds the test nets (see TestNets) and shares the trained weights with them; disposes what it built on failure.
-    private void CreateTestNets(NetParameter? trainDefinition)
+    // The training net's definition is asked for (a file parse, when the solver names a file) only when a test net is
+    // built from it.
+    private void CreateTestNets(Func<NetParameter?> trainDefinition)
     {
         var definitions = new List<NetParameter>(Param.TestNetParam);
         foreach (string file in Param.TestNet)
@@ -134,7 +136,7 @@ public sealed partial class SgdSolver<T>
 
         if (Param.TestIter.Count > definitions.Count)
         {
-            var generic = trainDefinition
+            var generic = trainDefinition()
                 ?? throw new ArgumentException(
                     $"test_iter has {Param.TestIter.Count} entries but only {definitions.Count} test nets are given and the solver names no net to build the others from");
             while (definitions.Count < Param.TestIter.Count)
