@@ -72,8 +72,8 @@ public sealed partial class SgdSolver<T>
         var payload = new SnapshotWriter(stream);
         payload.WriteSection(SnapshotFormat.WeightsTag, w =>
         {
-            w.WriteInt32(owners.Count);
-            for (int i = 0; i < owners.Count; i++)
+            w.WriteInt32(owners.Length);
+            for (int i = 0; i < owners.Length; i++)
             {
                 var blob = Net.LearnableParams[i];
                 w.WriteString(owners[i].Layer);
@@ -221,9 +221,9 @@ public sealed partial class SgdSolver<T>
         var owners = LearnableParamOwners();
         var weights = payload.ReadSection(SnapshotFormat.WeightsTag);
         int paramCount = weights.ReadCount("number of params");
-        if (paramCount != owners.Count)
+        if (paramCount != owners.Length)
         {
-            throw Error($"the snapshot has {paramCount} learnable params, the net has {owners.Count}");
+            throw Error($"the snapshot has {paramCount} learnable params, the net has {owners.Length}");
         }
 
         var paramValues = new T[paramCount][];
@@ -440,37 +440,23 @@ public sealed partial class SgdSolver<T>
         return reader.ReadValues<T>(target.Count, $"{what} data");
     }
 
-    // The owning layer's name and the param's index in it, for each learnable param in net order.
-    private List<(string Layer, int Index)> LearnableParamOwners()
+    // The owning layer's name and the param's index in it, for each learnable param in net order. Net.Params lists
+    // every layer's blobs in layer order; the owners among them (ParamOwners < 0) are the learnable params.
+    private (string Layer, int Index)[] LearnableParamOwners()
     {
-        var learnable = Net.LearnableParams;
-        var result = new (string Layer, int Index)[learnable.Count];
-        var found = new bool[learnable.Count];
+        var result = new (string Layer, int Index)[Net.LearnableParams.Count];
+        int j = 0;
         for (int l = 0; l < Net.Layers.Count; l++)
         {
-            var blobs = Net.Layers[l].Blobs;
-            for (int p = 0; p < blobs.Count; p++)
+            for (int p = 0; p < Net.Layers[l].Blobs.Count; p++, j++)
             {
-                for (int i = 0; i < learnable.Count; i++)
+                if (Net.ParamOwners[j] < 0)
                 {
-                    if (!found[i] && ReferenceEquals(blobs[p], learnable[i]))
-                    {
-                        result[i] = (Net.LayerNames[l], p);
-                        found[i] = true;
-                        break;
-                    }
+                    result[Net.LearnableParamIds[j]] = (Net.LayerNames[l], p);
                 }
             }
         }
 
-        for (int i = 0; i < found.Length; i++)
-        {
-            if (!found[i])
-            {
-                result[i] = ("(unknown)", i);
-            }
-        }
-
-        return [.. result];
+        return result;
     }
 }
