@@ -101,6 +101,44 @@ public class SnapshotTests
     }
 
     [Test]
+    public void SharedParams_AreStoredOnceUnderTheirOwner_AndRoundTrip()
+    {
+        // ip2 (no bias) shares ip1's weights (param name "w"): two learnable params, both ip1's.
+        const string Shared = """
+            name: "shared"
+            layer { name: "in" type: "Input" top: "data" top: "target"
+                    input_param { shape { dim: 4 dim: 3 } shape { dim: 4 dim: 3 } } }
+            layer { name: "ip1" type: "InnerProduct" bottom: "data" top: "ip1" param { name: "w" }
+                    inner_product_param { num_output: 3 weight_filler { type: "gaussian" std: 0.5 } } }
+            layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" param { name: "w" }
+                    inner_product_param { num_output: 3 bias_term: false weight_filler { type: "gaussian" std: 0.5 } } }
+            layer { name: "loss" type: "EuclideanLoss" bottom: "ip2" bottom: "target" top: "loss" }
+            """;
+        SgdSolver<double> Create(ulong seed)
+        {
+            SeededRandom.SetGlobalSeed(seed);
+            var net = new Net<double>(NetParameter.Parse(Shared), Phase.Train);
+            net.BlobByName("data").SetData(Data);
+            net.BlobByName("target").SetData([.. Data.Select(v => v / 2)]);
+            return new SgdSolver<double>(Parameters(), net);
+        }
+
+        using var original = Create(seed: 1);
+        Assert.That(original.Net.LearnableParams, Has.Count.EqualTo(2));
+        original.Step(2);
+        string file = PathOf("shared.snap");
+        original.Snapshot(file);
+        original.Step(2);
+        using var restored = Create(seed: 2);
+        restored.Restore(file);
+        restored.Step(2);
+
+        Assert.That(ParamData(restored), Is.EqualTo(ParamData(original)));
+        Assert.That(System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(file)), Does.Not.Contain("ip2"),
+            "the shared weights are stored under their owner, ip1");
+    }
+
+    [Test]
     public void Float32_RoundTrips()
     {
         using var original = CreateSolver<float>(seed: 3);
