@@ -3,6 +3,7 @@ using System.Globalization;
 using Crema.IO.Caffe;
 using Crema.Net;
 using Crema.Parameters;
+using Crema.Solvers;
 
 namespace Crema.Cli;
 
@@ -105,41 +106,11 @@ internal static class TestCommand
 
     /// <summary>
     /// Runs <paramref name="iterations"/> forward passes and averages, in double, the loss and each element of each
-    /// output blob (in <see cref="Net{T}.OutputBlobs"/> order, elements in order).
+    /// output blob (in <see cref="Net{T}.OutputBlobs"/> order, elements in order), as the solver's test does.
     /// </summary>
     internal static TestMeans Means(Net<float> net, int iterations)
     {
-        double loss = 0;
-        var sums = new List<double>();
-        for (int pass = 0; pass < iterations; pass++)
-        {
-            loss += net.Forward();
-            int k = 0;
-            foreach (var blob in net.OutputBlobs)
-            {
-                foreach (float value in blob.CpuData)
-                {
-                    if (pass == 0)
-                    {
-                        sums.Add(0);
-                    }
-
-                    sums[k++] += value;
-                }
-            }
-        }
-
-        var outputs = new List<(string, double, double)>(sums.Count);
-        int index = 0;
-        for (int b = 0; b < net.OutputBlobs.Count; b++)
-        {
-            int blob = net.OutputBlobIndices[b];
-            for (int e = 0; e < net.OutputBlobs[b].Count; e++)
-            {
-                outputs.Add((net.BlobNames[blob], sums[index++] / iterations, net.BlobLossWeights[blob]));
-            }
-        }
-
-        return new TestMeans(loss / iterations, outputs);
+        var (loss, scores) = TestPasses.Average(net, iterations);
+        return new TestMeans(loss, [.. scores.Select(score => (score.BlobName, score.Value, score.LossWeight))]);
     }
 }

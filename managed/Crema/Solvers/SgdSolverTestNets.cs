@@ -70,42 +70,17 @@ public sealed partial class SgdSolver<T>
         Log(string.Create(CultureInfo.InvariantCulture, $"Iteration {Iter}, Testing net (#{netIndex})"));
         var net = testNets[netIndex];
         int passes = Param.TestIter[netIndex];
-        var sums = new List<double>();
-        var owners = new List<(string Name, int Index, double LossWeight)>();
-        double loss = 0;
-        for (int pass = 0; pass < passes; pass++)
-        {
-            loss += double.CreateChecked(net.Forward());
-            int k = 0;
-            for (int b = 0; b < net.OutputBlobs.Count; b++)
-            {
-                var values = net.OutputBlobs[b].CpuData;
-                for (int e = 0; e < values.Length; e++, k++)
-                {
-                    if (pass == 0)
-                    {
-                        sums.Add(0);
-                        owners.Add((OutputName(net, b), e, OutputLossWeight(net, b)));
-                    }
-
-                    sums[k] += double.CreateChecked(values[e]);
-                }
-            }
-        }
-
+        var (loss, scores) = TestPasses.Average(net, passes);
         double? meanLoss = null;
         if (Param.TestComputeLoss)
         {
-            meanLoss = passes == 0 ? 0 : loss / passes;
-            Log($"Test loss: {Net<T>.Number(T.CreateChecked(meanLoss.Value))}");
+            meanLoss = loss;
+            Log($"Test loss: {Net<T>.Number(T.CreateChecked(loss))}");
         }
 
-        var scores = new List<SolverTestScore>(sums.Count);
-        for (int k = 0; k < sums.Count; k++)
+        for (int k = 0; k < scores.Count; k++)
         {
-            var (name, index, weight) = owners[k];
-            double mean = sums[k] / passes;
-            scores.Add(new SolverTestScore(name, index, mean, weight));
+            var (name, _, mean, weight) = scores[k];
             string lossText = weight == 0
                 ? ""
                 : $" (* {Net<T>.Number(T.CreateChecked(weight))} = {Net<T>.Number(T.CreateChecked(weight * mean))} loss)";
@@ -114,10 +89,6 @@ public sealed partial class SgdSolver<T>
 
         return new SolverTestResult(netIndex, Iter, passes, meanLoss, scores);
     }
-
-    private static string OutputName(Net<T> net, int output) => net.BlobNames[net.OutputBlobIndices[output]];
-
-    private static double OutputLossWeight(Net<T> net, int output) => double.CreateChecked(net.BlobLossWeights[net.OutputBlobIndices[output]]);
 
     // Whether iteration Iter starts with a test (Caffe: every test_interval, and at 0 only with test_initialization).
     private bool TestDue() =>
