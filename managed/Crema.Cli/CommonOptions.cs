@@ -25,16 +25,24 @@ internal static class CommonOptions
     internal static string PhaseName(Phase phase) => phase == Parameters.Phase.Test ? "TEST" : "TRAIN";
 
     /// <summary>--dtype float32|float64 (default float32).</summary>
-    internal static Option<string> DType()
+    internal static Option<string> DType(string description = "The element type of the run")
     {
         var dtype = new Option<string>("--dtype")
         {
-            Description = "The element type of the run",
+            Description = description,
             DefaultValueFactory = _ => "float32",
         };
         dtype.AcceptOnlyFromAmong("float32", "float64");
         return dtype;
     }
+
+    /// <summary>--engine Cpu|Gpu (default Cpu).</summary>
+    internal static Option<ComputeEngine> Engine(
+        string description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)") => new("--engine")
+    {
+        Description = description,
+        DefaultValueFactory = _ => ComputeEngine.Cpu,
+    };
 
     /// <summary>--device N (default 0): the GPU ordinal.</summary>
     internal static Option<int> Device()

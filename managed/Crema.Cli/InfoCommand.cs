@@ -9,11 +9,7 @@ internal static class InfoCommand
 {
     internal static Command Create()
     {
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "The engine to select: Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
+        var engine = CommonOptions.Engine("The engine to select: Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)");
         var command = new Command("info", "Print the version, the engine and the GPU devices (or why there are none)")
         {
             engine,

@@ -66,17 +66,8 @@ internal static partial class LayerCommand
                           "else every bottom the layer allows, so never labels)",
             HelpName = "LIST",
         };
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
-        var dtype = new Option<string>("--dtype")
-        {
-            Description = "The element type of the run and of the files written",
-            DefaultValueFactory = _ => "float32",
-        };
-        dtype.AcceptOnlyFromAmong("float32", "float64");
+        var engine = CommonOptions.Engine();
+        var dtype = CommonOptions.DType("The element type of the run and of the files written");
         var tops = new Option<int?>("--tops")
         {
             Description = "Number of tops (default: the exact number the layer takes, else its least, e.g. 2 for " +

@@ -48,23 +48,9 @@ internal static class NetCommand
             HelpName = "FILE",
             Required = true,
         };
-        var phase = new Option<string>("--phase")
-        {
-            Description = "The phase the net is built for (selects layers by include/exclude)",
-            DefaultValueFactory = _ => "TRAIN",
-        };
-        phase.AcceptOnlyFromAmong("TRAIN", "TEST");
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
-        var dtype = new Option<string>("--dtype")
-        {
-            Description = "The element type of the run and of the files written",
-            DefaultValueFactory = _ => "float32",
-        };
-        dtype.AcceptOnlyFromAmong("float32", "float64");
+        var phase = CommonOptions.Phase();
+        var engine = CommonOptions.Engine();
+        var dtype = CommonOptions.DType("The element type of the run and of the files written");
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the fillers' generator", HelpName = "N" };
         var forwardOnly = new Option<bool>("--forward-only") { Description = "Run Forward only (no Backward)" };
         var dump = new Option<string?>("--dump")
@@ -91,7 +77,7 @@ internal static class NetCommand
         command.SetAction(parse => Run(
             new NetOptions(
                 parse.GetValue(model)!,
-                parse.GetValue(phase) == "TEST" ? Phase.Test : Phase.Train,
+                CommonOptions.ParsePhase(parse.GetValue(phase)),
                 parse.GetValue(engine),
                 parse.GetValue(dtype) == "float64",
                 parse.GetValue(seed),

@@ -51,11 +51,7 @@ internal static class TestCommand
             HelpName = "N",
             DefaultValueFactory = _ => DefaultIterations,
         };
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
+        var engine = CommonOptions.Engine();
         var data = DataOption.Create();
         var command = new Command("test", "Score trained weights: run the TEST net --iterations times and print each output's mean")
         {

@@ -54,11 +54,7 @@ internal static class TimeCommand
                 result.AddError($"--iterations must be at least 1, got {result.GetValueOrDefault<int>()}");
             }
         });
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "Cpu (Stopwatch) or Gpu (CUDA events; fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
+        var engine = CommonOptions.Engine("Cpu (Stopwatch) or Gpu (CUDA events; fails with exit code 3 and the reason when unusable)");
         var device = CommonOptions.Device();
         var phase = CommonOptions.Phase();
         var dtype = CommonOptions.DType();

@@ -46,11 +46,7 @@ internal static class TrainCommand
             Description = "A .solverstate to resume training from (written by an earlier run, e.g. on Ctrl+C)",
             HelpName = "FILE",
         };
-        var engine = new Option<ComputeEngine>("--engine")
-        {
-            Description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)",
-            DefaultValueFactory = _ => ComputeEngine.Cpu,
-        };
+        var engine = CommonOptions.Engine();
         var data = DataOption.Create();
         var command = new Command("train", "Train a net with the SGD solver; curves as CSV and PNG beside the snapshots; Ctrl+C snapshots and stops")
         {
