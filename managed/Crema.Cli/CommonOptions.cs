@@ -39,10 +39,10 @@ internal static class CommonOptions
     /// <summary>--engine Cpu|Gpu (default Cpu).</summary>
     internal static Option<ComputeEngine> Engine(
         string description = "Cpu or Gpu (Gpu fails with exit code 3 and the reason when unusable)") => new("--engine")
-    {
-        Description = description,
-        DefaultValueFactory = _ => ComputeEngine.Cpu,
-    };
+        {
+            Description = description,
+            DefaultValueFactory = _ => ComputeEngine.Cpu,
+        };
 
     /// <summary>--device N (default 0): the GPU ordinal.</summary>
     internal static Option<int> Device()
