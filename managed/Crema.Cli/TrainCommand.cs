@@ -124,7 +124,7 @@ internal static class TrainCommand
         display.Console.Write(run.Summary(stopped));
         display.Line($"Curves: {outputs.Csv}");
         display.Line($"Plot: {outputs.Png}");
-        string state = $"{solver.Param.SnapshotPrefix}_iter_{solver.Iter.ToString(CultureInfo.InvariantCulture)}.solverstate";
+        string state = solver.SnapshotStem(solver.Iter) + ".solverstate";
         if (File.Exists(state))
         {
             display.Line($"Snapshot: {state}");

@@ -32,7 +32,7 @@ public sealed partial class SgdSolver<T>
             throw new InvalidOperationException("snapshot_prefix is empty: say where snapshots go, or call Snapshot(path)");
         }
 
-        string stem = $"{Param.SnapshotPrefix}_iter_{Iter.ToString(CultureInfo.InvariantCulture)}";
+        string stem = SnapshotStem(Iter);
         string? folder = Path.GetDirectoryName(Path.GetFullPath(stem));
         if (folder is not null)
         {
@@ -48,6 +48,12 @@ public sealed partial class SgdSolver<T>
         lastSnapshotIter = Iter;
         return state;
     }
+
+    /// <summary>
+    /// The path <see cref="Snapshot()"/> writes for iteration <paramref name="iter"/>, without its extension:
+    /// <c>{snapshot_prefix}_iter_{iter}</c> (add <c>.caffemodel</c> or <c>.solverstate</c>).
+    /// </summary>
+    public string SnapshotStem(int iter) => $"{Param.SnapshotPrefix}_iter_{iter.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// Writes every learnable param (owning layer's name, index, shape, data, in net order) and the solver state
