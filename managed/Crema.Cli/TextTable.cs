@@ -35,9 +35,6 @@ internal sealed class TextTable
         columns = [.. headers.Select(h => h.StartsWith('>') ? (h[1..], true) : (h, false))];
     }
 
-    /// <summary>The rows added so far.</summary>
-    internal IReadOnlyList<string[]> Rows => rows;
-
     /// <summary>Adds a row of exactly as many cells as there are columns.</summary>
     internal void AddRow(params string[] cells)
     {

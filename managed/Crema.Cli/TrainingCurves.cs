@@ -27,9 +27,6 @@ internal sealed class TrainingCurves
     /// <summary>The CSV header line.</summary>
     internal string Header => string.Join(',', new[] { "iteration", "loss", "lr" }.Concat(TestColumns.Select(c => c.Column)));
 
-    /// <summary>The iterations recorded, in order.</summary>
-    internal IEnumerable<int> Iterations => rows.Keys;
-
     /// <summary>Records the training loss and learning rate of <paramref name="iteration"/>.</summary>
     internal void AddTraining(int iteration, float loss, double learningRate)
     {
