@@ -85,7 +85,7 @@ if [ "$tests_mode" != 0 ]; then
   test_summary=$(tools/test-summary.sh "$OUT/tests.log" "$test_code")
   test_ok=$?
   echo "$test_summary" > "$OUT/test-summary.txt"
-  gpu_skips=$(awk '/^skipped /{getline reason; if (reason ~ /GPU unavailable/) n++} END {print n + 0}' "$OUT/tests.log")
+  gpu_skips=$(echo "$test_summary" | awk '/GPU unavailable/ {n += $1} END {print n + 0}')
   note "tests ($tests_mode${CREMA_GPU_TEST_FILTER:+, filtered}; exit $test_code; $(elapsed)): $(echo "$test_summary" | tail -1); GPU-unavailable skips: $gpu_skips"
 else
   test_summary="tests skipped (CREMA_GPU_TESTS=0)"
@@ -99,7 +99,9 @@ fi
 memcheck_filter='TestCategory=GPU&FullyQualifiedName!~Double&FullyQualifiedName!~Gemm&FullyQualifiedName!~Gemv&(FullyQualifiedName~Fused_MatchesReferenceAndTheSeparateCallsBitwise|FullyQualifiedName~UnalignedSpans|FullyQualifiedName~OneInvalidLabel_IsFoundWherever|FullyQualifiedName~ReLUKernelTests|FullyQualifiedName~SgdKernelTests|FullyQualifiedName~EuclideanLossKernelTests|FullyQualifiedName~AccuracyKernelTests|FullyQualifiedName~GpuMathParityTests)'
 # racecheck: the kernels that share memory between threads (the reductions' trees, the tile regime's staging).
 racecheck_filter='TestCategory=GPU&FullyQualifiedName!~Double&(FullyQualifiedName~Fused_MatchesReferenceAndTheSeparateCallsBitwise|FullyQualifiedName~Forward_MatchesReference|FullyQualifiedName~EuclideanLossKernelTests|FullyQualifiedName~AccuracyKernelTests|FullyQualifiedName~Reductions_AreBitwise|FullyQualifiedName~Sumsq|FullyQualifiedName~Dot_)'
-sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+# A CUDA tool on PATH or in /usr/local/cuda/bin, or nothing.
+cuda_tool() { command -v "$1" || ls "/usr/local/cuda/bin/$1" 2>/dev/null || true; }
+sanitizer=$(cuda_tool compute-sanitizer)
 sanitize() { # tool filter
   local tool=$1 filter=$2
   (cd "$PUB" && timeout "${CREMA_SANITIZE_TIMEOUT:-100}" "$sanitizer" --tool "$tool" --report-api-errors no --error-exitcode 99 \
@@ -111,7 +113,7 @@ sanitize() { # tool filter
     124) verdict="TIMED OUT" ;;
     *) verdict="exit $code" ;;
   esac
-  note "$tool: $verdict; $(grep -m1 -E '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" || echo "no summary: $(grep -m1 -v '^=* *COMPUTE-SANITIZER$' "$OUT/$tool.log" | cut -c1-100)"); tests $(sed -n 's/^ *total: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) run, $(sed -n 's/^ *failed: \([0-9]*\)/\1/p' "$OUT/$tool.log" | tail -1) failed ($(elapsed))"
+  note "$tool: $verdict; $(grep -m1 -E '(ERROR|RACECHECK) SUMMARY' "$OUT/$tool.log" || echo "no summary: $(grep -m1 -v '^=* *COMPUTE-SANITIZER$' "$OUT/$tool.log" | cut -c1-100)"); tests: $(grep -q '^ *total:' "$OUT/$tool.log" && tools/test-summary.sh "$OUT/$tool.log" "$code" | tail -1 || echo 'no test summary') ($(elapsed))"
 }
 if [ "${CREMA_GPU_SANITIZE:-1}" = 1 ]; then
   if [ -n "$sanitizer" ]; then
@@ -170,7 +172,7 @@ fi
 #    occupancy, top stall reasons), and Nsight Systems over 20 training steps at batch 64 (the kernels and the CUDA
 #    API calls of those steps: launches per step, and any host wait inside them). Reports under $OUT, not printed.
 if [ "${CREMA_GPU_PROFILE:-0}" = 1 ]; then
-  ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
+  ncu=$(cuda_tool ncu)
   if [ -n "$ncu" ]; then
     (cd "$PUB" && timeout "${CREMA_NCU_TIMEOUT:-240}" "$ncu" --clock-control none --profile-from-start off --print-units base \
        --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
@@ -183,7 +185,7 @@ if [ "${CREMA_GPU_PROFILE:-0}" = 1 ]; then
   else
     note "ncu: NOT FOUND (PATH, /usr/local/cuda/bin); no kernel profile"
   fi
-  nsys=$(command -v nsys || ls /usr/local/cuda/bin/nsys 2>/dev/null || true)
+  nsys=$(cuda_tool nsys)
   if [ -n "$nsys" ]; then
     (cd "$PUB" && timeout "${CREMA_NSYS_TIMEOUT:-120}" "$nsys" profile --capture-range=cudaProfilerApi --trace=cuda \
        --sample=none --cpuctxsw=none --force-overwrite=true -o "$OUT/train-step" \
