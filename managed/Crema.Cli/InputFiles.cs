@@ -18,35 +18,8 @@ internal static class InputFiles
         Read(option, path, "solver file", SolverParameter.ParseFile);
 
     /// <summary>A binary .caffemodel, named by <paramref name="option"/> (e.g. <c>--weights</c>).</summary>
-    internal static CaffeModel ReadWeights(string option, string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new BadInputException($"{option} {path}: is a folder, not a .caffemodel file");
-        }
-
-        try
-        {
-            return CaffeModel.Read(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new BadInputException($"{option} {path}: no such file");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new BadInputException($"{option} {path}: permission denied");
-        }
-        catch (InvalidDataException e)
-        {
-            // "path: what is wrong".
-            throw new BadInputException(LayerCommand.OneLine(e));
-        }
-        catch (IOException e)
-        {
-            throw new BadInputException($"{option} {path}: cannot read: {LayerCommand.OneLine(e)}");
-        }
-    }
+    internal static CaffeModel ReadWeights(string option, string path) =>
+        Read(option, path, ".caffemodel file", CaffeModel.Read);
 
     /// <summary>Refuses <paramref name="path"/> unless it is an existing file (before a reader that would say less).</summary>
     internal static void RequireFile(string option, string path, string kind)
